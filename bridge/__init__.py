@@ -1,0 +1,1 @@
+"""stylebridge bridge: a ZeroMQ server that stylizes game frames live."""

@@ -1,0 +1,75 @@
+"""`stylebridge train fast`: train a TransformerNet against a style image."""
+
+from __future__ import annotations
+
+import argparse
+
+from pipeline.commands.common import add_device, int_triple
+from pipeline.models import PRESETS
+from pipeline.train_fast import FastTrainConfig, train_fast
+from pipeline.vgg import STYLE_LAYER_SETS
+
+FAST_PRESETS = [name for name, p in PRESETS.items() if p.architecture == "transformer_net"]
+
+
+def add_parser(commands: argparse._SubParsersAction) -> None:
+    train = commands.add_parser("train", help="train a stylization model", description="Train a stylization model.")
+    kinds = train.add_subparsers(dest="kind", required=True, metavar="KIND")
+    fast = kinds.add_parser(
+        "fast",
+        help="fast neural style: TransformerNet + VGG-19 perceptual loss",
+        description=(
+            "Train a fast-style TransformerNet (Johnson et al.) on a folder of content images against one "
+            "style image. Writes checkpoints (each with a preview PNG) and final.pt/final.png to --out. "
+            "Launch with `torchrun --nproc_per_node N -m pipeline train fast ...` for data-parallel training."
+        ),
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    fast.add_argument("--data", required=True, help="folder tree of content images (COCO train2014, game frames)")
+    fast.add_argument("--style", required=True, help="the style image")
+    fast.add_argument("--out", required=True, help="run folder for checkpoints and previews")
+    fast.add_argument("--preset", default="tiny", choices=FAST_PRESETS, help="model size")
+    fast.add_argument("--filters", type=int_triple, help="override widths, e.g. 8,16,32")
+    fast.add_argument("--res-blocks", type=int, help="override the number of residual blocks")
+    fast.add_argument(
+        "--variant",
+        default="tutorial",
+        choices=("tutorial", "examples"),
+        help="tutorial: the Unity workflow's net (extra skips); examples: pytorch/examples' net",
+    )
+    fast.add_argument("--image-size", type=int, default=256, help="side of the square training crops")
+    fast.add_argument("--batch-size", type=int, default=4, help="images per step (per process)")
+    fast.add_argument("--epochs", type=int, default=2, help="passes over the data")
+    fast.add_argument("--max-steps", type=int, help="stop after this many steps in total")
+    fast.add_argument("--lr", type=float, default=1e-3, help="Adam learning rate")
+    fast.add_argument("--content-weight", type=float, default=1e5, help="weight of the relu2_2 content loss")
+    fast.add_argument("--style-weight", type=float, default=1e10, help="weight of the Gram style loss (try 5e8..1e11)")
+    fast.add_argument("--style-size", type=int, help="resize the style image to a square of this side")
+    fast.add_argument(
+        "--style-layers",
+        default="tutorial",
+        choices=tuple(STYLE_LAYER_SETS),
+        help="tutorial: relu1_2,2_2,3_4,4_4,5_4 of VGG-19; examples: relu1_2,2_2,3_3,4_3 (pytorch/examples)",
+    )
+    fast.add_argument("--checkpoint-every", type=int, default=500, help="steps between checkpoints")
+    fast.add_argument("--log-every", type=int, default=50, help="steps between loss log lines")
+    fast.add_argument("--test-image", help="image stylized into a preview PNG beside each checkpoint")
+    fast.add_argument("--resume", help="continue from this checkpoint (model, optimizer, step, loss history)")
+    fast.add_argument("--seed", type=int, default=42, help="seed for initialisation and data order")
+    add_device(fast)
+    fast.add_argument("--workers", type=int, default=2, help="data-loading worker processes")
+    fast.add_argument(
+        "--vgg-weights",
+        help="torchvision VGG-19 state_dict path, or 'random' for random filters "
+        "(default: ImageNet weights from the torch hub cache, downloaded if missing)",
+    )
+    fast.add_argument("--no-amp", dest="amp", action="store_false", help="disable mixed precision on CUDA")
+    fast.add_argument("--no-progress", dest="progress", action="store_false", help="no progress bar")
+    fast.set_defaults(run=run_fast)
+
+
+def run_fast(args: argparse.Namespace) -> int:
+    config = FastTrainConfig.from_dict(vars(args))
+    result = train_fast(config)
+    print(f"final checkpoint: {result.final_checkpoint}\npreview:          {result.preview}")
+    return 0

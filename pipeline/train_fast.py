@@ -1,0 +1,271 @@
+"""Train a fast-style TransformerNet (Johnson et al. 2016) against one style image.
+
+`train_fast(config)` is the whole training run, written as one linear loop in the spirit of
+pytorch/examples and nanoGPT: set up, then for each step forward, loss, backward, step, log,
+checkpoint. Checkpoints are self-describing (see `checkpoint.py`) and each gets a preview PNG.
+Runs launched with torchrun train data-parallel (DDP); rank 0 alone writes files.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import time
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from PIL import Image
+from torch.nn.parallel import DistributedDataParallel
+from torch.utils.data import DataLoader
+from tqdm import tqdm
+
+from pipeline import distributed
+from pipeline.checkpoint import Checkpoint, load_checkpoint, save_checkpoint
+from pipeline.contract import image_to_unit_tensor
+from pipeline.data import EpochSampler, ImageFolderDataset
+from pipeline.fileio import atomic_write_text, load_rgb, save_png
+from pipeline.inference import TorchStylizer, resolve_device
+from pipeline.losses import PerceptualLoss
+from pipeline.models import StyleNet, create_model
+from pipeline.vgg import STYLE_LAYER_SETS, resolve_vgg_weights
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class FastTrainConfig:
+    # -- data ---------------------------------------------------------------------------------
+    data: str  # folder tree of content images (COCO train2014, game frames, ...)
+    style: str  # the style image
+    out: str  # run folder: checkpoints/, previews, final.pt
+    image_size: int = 256  # training crops are image_size x image_size
+    style_size: int | None = None  # resize the style image to a square of this side; None = as is
+    test_image: str | None = None  # preview input; None = the first training image
+    workers: int = 2  # DataLoader worker processes
+    # -- model --------------------------------------------------------------------------------
+    preset: str = "tiny"  # a TransformerNet preset: tiny (8,16,32), small (16,32,64), original (32,64,128)
+    filters: tuple[int, int, int] | None = None  # overrides the preset's widths
+    res_blocks: int | None = None  # overrides the preset's residual block count
+    variant: str = "tutorial"  # "tutorial" (Unity workflow, extra skips) or "examples" (pytorch/examples)
+    # -- optimisation -------------------------------------------------------------------------
+    batch_size: int = 4  # per process
+    epochs: int = 2
+    max_steps: int | None = None  # stop after this many optimizer steps in total
+    lr: float = 1e-3  # Adam
+    content_weight: float = 1e5
+    style_weight: float = 1e10  # the Unity tutorial used 2e9 with its 5 layers; try 5e8 .. 1e11
+    style_layers: str = "tutorial"  # "tutorial" (5 VGG-19 layers) or "examples" (4 VGG-16-style layers)
+    vgg_weights: str | None = None  # None = ImageNet from torch hub cache/download; "random"; or a path
+    # -- bookkeeping --------------------------------------------------------------------------
+    checkpoint_every: int = 500  # steps between checkpoints (each with a preview PNG)
+    log_every: int = 50  # steps between loss-history entries and log lines
+    resume: str | None = None  # a checkpoint to continue from (model, optimizer, step, history)
+    seed: int = 42
+    device: str = "auto"  # auto | cpu | cuda
+    amp: bool = True  # mixed precision (CUDA only)
+    channels_last: bool = True  # NHWC memory format (CUDA only)
+    progress: bool = True  # tqdm progress bar
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> FastTrainConfig:
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in known})
+
+
+@dataclass
+class TrainResult:
+    model: StyleNet  # the trained network (on the training device, eval mode)
+    final_checkpoint: Path  # written by rank 0 only
+    preview: Path
+    steps: int
+    history: list[dict[str, float]] = field(default_factory=list)
+    images_per_second: float = 0.0
+    skipped_images: int = 0
+    step_ends: list[float] = field(default_factory=list)  # seconds since the loop began, per step
+
+
+def train_fast(config: FastTrainConfig) -> TrainResult:
+    """Train (or resume) a TransformerNet; returns where the final checkpoint and preview went."""
+    if config.style_layers not in STYLE_LAYER_SETS:
+        raise ValueError(f"--style-layers must be one of {', '.join(STYLE_LAYER_SETS)}")
+    requested = resolve_device(config.device)
+    dist_info = distributed.init_distributed(requested)
+    device = distributed.training_device(requested, dist_info)
+    out = Path(config.out)
+    try:
+        return _train(config, device, dist_info, out)
+    finally:
+        distributed.shutdown(dist_info)
+
+
+def _train(config: FastTrainConfig, device: torch.device, dist_info: distributed.DistInfo, out: Path) -> TrainResult:
+    torch.manual_seed(config.seed)
+    cuda = device.type == "cuda"
+    use_amp = config.amp and cuda
+    memory_format = torch.channels_last if (config.channels_last and cuda) else torch.contiguous_format
+
+    # -- model, optimizer and (when resuming) their saved state -----------------------------------
+    resumed = load_checkpoint(config.resume) if config.resume else None
+    if resumed is not None:
+        if resumed.architecture != "transformer_net":
+            raise ValueError(f"{config.resume} holds a {resumed.architecture}; `train fast` trains TransformerNet")
+        model = resumed.build_model()
+        preset = resumed.preset
+        log.info("resuming %s from %s at step %d", resumed.name, config.resume, resumed.step)
+    else:
+        preset = None if config.filters or config.res_blocks else config.preset
+        model = create_model(
+            config.preset, filters=config.filters, res_blocks=config.res_blocks, variant=config.variant
+        )
+        if model.architecture != "transformer_net":
+            raise ValueError(f"preset {config.preset!r} is not a TransformerNet; use tiny, small or original")
+    model = model.to(device, memory_format=memory_format).train()
+    optimizer = torch.optim.Adam(model.parameters(), lr=config.lr)
+    step, history = 0, []
+    if resumed is not None:
+        if resumed.optimizer is not None:
+            optimizer.load_state_dict(resumed.optimizer)
+        step, history = resumed.step, list(resumed.history)
+    net: torch.nn.Module = model
+    if dist_info.enabled:
+        net = DistributedDataParallel(model, device_ids=[device.index] if cuda else None)
+    contract = model.contract
+
+    # -- data and loss --------------------------------------------------------------------------
+    dataset = ImageFolderDataset(config.data, config.image_size)
+    sampler = EpochSampler(len(dataset), config.batch_size, config.seed, dist_info.rank, dist_info.world_size)
+    loader = DataLoader(
+        dataset,
+        batch_size=config.batch_size,
+        sampler=sampler,
+        num_workers=config.workers,
+        pin_memory=cuda,
+        drop_last=True,
+        persistent_workers=False,
+    )
+    total_steps = config.epochs * sampler.batches_per_epoch
+    if config.max_steps is not None:
+        total_steps = min(total_steps, config.max_steps)
+    vgg_weights = resolve_vgg_weights(config.vgg_weights, seed=config.seed)
+    log.info("loss network: %s", vgg_weights.description)
+    style_unit = _load_style(config.style, config.style_size).to(device)
+    criterion = PerceptualLoss(
+        style_unit,
+        STYLE_LAYER_SETS[config.style_layers],
+        vgg_weights,
+        config.content_weight,
+        config.style_weight,
+        seed=config.seed,
+    ).to(device, memory_format=memory_format)
+    scaler = torch.amp.GradScaler("cuda", enabled=use_amp)
+    test_image = load_rgb(config.test_image) if config.test_image else load_rgb(dataset.paths[0])
+    train_config = {**asdict(config), "vgg_weights_used": vgg_weights.description}
+
+    def write_checkpoint(path: Path) -> Path:
+        checkpoint = Checkpoint.from_model(
+            model,
+            preset=preset,
+            step=step,
+            epoch=step // sampler.batches_per_epoch,
+            optimizer=optimizer.state_dict(),
+            train_config=train_config,
+            history=history,
+        )
+        save_checkpoint(path, checkpoint)
+        preview = save_png(path.with_suffix(".png"), _preview(model, test_image, device))
+        model.train()
+        log.info("step %d: wrote %s and %s", step, path, preview)
+        return preview
+
+    if dist_info.is_main:
+        out.mkdir(parents=True, exist_ok=True)
+        log.info(
+            "training %s (%s) on %d images from %s, %d steps of %d x %d, device %s%s",
+            preset or "TransformerNet",
+            model.config(),
+            len(dataset),
+            config.data,
+            total_steps,
+            config.batch_size * dist_info.world_size,
+            config.image_size,
+            device,
+            f", {dist_info.world_size} processes" if dist_info.enabled else "",
+        )
+
+    # -- the loop ---------------------------------------------------------------------------------
+    bar = tqdm(total=total_steps, initial=step, unit="step", disable=not (config.progress and dist_info.is_main))
+    running = np.zeros(3)  # content, style, total since the last log line
+    running_count, skipped, images, start, step_ends = 0, 0, 0, time.perf_counter(), []
+    while step < total_steps:
+        epoch, batch_in_epoch = divmod(step, sampler.batches_per_epoch)
+        sampler.set_position(epoch, batch_in_epoch)
+        for batch, batch_skipped in loader:
+            content_unit = batch.to(device, non_blocking=True).float().div_(255.0)
+            content_unit = content_unit.contiguous(memory_format=memory_format)
+            with torch.autocast(device.type, dtype=torch.float16, enabled=use_amp):
+                output = net(contract.unit_to_input(content_unit))
+                output_unit = contract.output_to_unit(output.float())
+                content_loss, style_loss = criterion(output_unit, content_unit)
+            total_loss = content_loss + style_loss
+            optimizer.zero_grad(set_to_none=True)
+            scaler.scale(total_loss).backward()
+            scaler.step(optimizer)
+            scaler.update()
+            step += 1
+            step_ends.append(time.perf_counter() - start)
+            images += batch.shape[0] * dist_info.world_size
+            skipped += int(batch_skipped.sum())
+            running += (content_loss.item(), style_loss.item(), total_loss.item())
+            running_count += 1
+            if not math.isfinite(running[2]):
+                raise FloatingPointError(f"loss became {running[2]} at step {step}; lower --lr or --style-weight")
+            bar.update(1)
+            bar.set_postfix(
+                content=f"{content_loss.item():.3g}",
+                style=f"{style_loss.item():.3g}",
+                total=f"{total_loss.item():.3g}",
+                img_s=f"{images / (time.perf_counter() - start):.1f}",
+            )
+            if step % config.log_every == 0 or step == total_steps:
+                content, style, total = distributed.mean_across_ranks(list(running / running_count), dist_info)
+                history.append({"step": step, "content": content, "style": style, "total": total})
+                running[:], running_count = 0.0, 0
+                if dist_info.is_main:
+                    log.info(
+                        "step %d/%d: content %.4g  style %.4g  total %.4g",
+                        step,
+                        total_steps,
+                        content,
+                        style,
+                        total,
+                    )
+            if dist_info.is_main and step % config.checkpoint_every == 0 and step < total_steps:
+                write_checkpoint(out / "checkpoints" / f"ckpt_step_{step:07d}.pt")
+            if step >= total_steps:
+                break
+    bar.close()
+    elapsed = time.perf_counter() - start
+    final, preview = out / "final.pt", out / "final.png"
+    if dist_info.is_main:
+        preview = write_checkpoint(final)
+        atomic_write_text(out / "history.json", json.dumps(history, indent=1))
+        if skipped:
+            log.warning("skipped %d unreadable training images (see warnings above)", skipped)
+    throughput = images / elapsed if elapsed > 0 else 0.0
+    return TrainResult(model.eval(), final, preview, step, history, throughput, skipped, step_ends)
+
+
+def _load_style(path: str, size: int | None) -> torch.Tensor:
+    image = load_rgb(path)
+    if size:  # a square resize, as the Unity tutorial did (crop style images square first)
+        image = np.asarray(Image.fromarray(image).resize((size, size), Image.Resampling.LANCZOS))
+    return image_to_unit_tensor(image)
+
+
+def _preview(model: StyleNet, image: np.ndarray, device: torch.device) -> np.ndarray:
+    # TorchStylizer switches the model to eval mode; the caller switches it back.
+    return TorchStylizer(model, device)(image)

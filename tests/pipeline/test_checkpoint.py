@@ -1,0 +1,162 @@
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+import torch
+
+from pipeline.checkpoint import (
+    CHECKPOINT_FORMAT,
+    Checkpoint,
+    CheckpointError,
+    checkpoint_from_object,
+    load_checkpoint,
+    save_checkpoint,
+)
+from pipeline.models import StyleNet, create_model
+
+
+def _same_outputs(a: StyleNet, b: StyleNet) -> None:
+    torch.manual_seed(1)
+    x = a.contract.unit_to_input(torch.rand(1, 3, 24, 32))
+    with torch.no_grad():
+        torch.testing.assert_close(a.eval()(x), b.eval()(x), rtol=0, atol=0)
+
+
+def _trained_like(name: str, **kwargs: object) -> StyleNet:
+    """A model whose norm weights are not all ones, as after training."""
+    torch.manual_seed(0)
+    model = create_model(name, **kwargs)
+    with torch.no_grad():
+        for p in model.parameters():
+            p.add_(torch.randn_like(p) * 0.05)
+        for m in model.modules():
+            if isinstance(m, torch.nn.BatchNorm2d):
+                m.running_mean.normal_(0, 0.1)
+                m.running_var.uniform_(0.5, 1.5)
+    return model.eval()
+
+
+def test_native_round_trip(tmp_path: Path) -> None:
+    model = _trained_like("small", variant="tutorial")
+    optimizer = torch.optim.Adam(model.parameters())
+    model(torch.rand(1, 3, 8, 8) * 255).sum().backward()
+    optimizer.step()
+    history = [{"step": 10, "content": 1.0, "style": 2.0, "total": 3.0}]
+    original = Checkpoint.from_model(
+        model, preset="small", step=10, epoch=1, optimizer=optimizer.state_dict(), train_config={"lr": 1e-3},
+        history=history,
+    )  # fmt: skip
+    path = save_checkpoint(tmp_path / "ckpt.pt", original)
+    loaded = load_checkpoint(path)
+    assert (loaded.architecture, loaded.preset, loaded.step, loaded.epoch) == ("transformer_net", "small", 10, 1)
+    assert loaded.contract == model.contract and loaded.history == history
+    assert loaded.train_config == {"lr": 1e-3} and loaded.source == CHECKPOINT_FORMAT
+    torch.optim.Adam(model.parameters()).load_state_dict(loaded.optimizer)
+    _same_outputs(model, loaded.build_model())
+    # self-describing: plain torch with weights_only=True reads it, and it names its format
+    raw = torch.load(path, weights_only=True)
+    assert raw["format"] == CHECKPOINT_FORMAT and raw["config"] == model.config()
+
+
+def test_write_is_atomic_and_leaves_no_temp_files(tmp_path: Path) -> None:
+    model = create_model("tiny")
+    save_checkpoint(tmp_path / "a.pt", Checkpoint.from_model(model))
+    save_checkpoint(tmp_path / "a.pt", Checkpoint.from_model(model, step=2))  # replace in place
+    assert sorted(os.listdir(tmp_path)) == ["a.pt"]
+    assert load_checkpoint(tmp_path / "a.pt").step == 2
+
+
+def test_pytorch_examples_state_dict_with_legacy_keys(tmp_path: Path) -> None:
+    model = _trained_like("original", variant="examples")
+    state = dict(model.state_dict())
+    # files saved before torch 0.4 carry InstanceNorm running stats (pytorch/examples issue #367)
+    for key in ("in1", "in2", "res1.in1", "res5.in2"):
+        channels = state[f"{key}.weight"].shape[0]
+        state[f"{key}.running_mean"] = torch.zeros(channels)
+        state[f"{key}.running_var"] = torch.ones(channels)
+    torch.save(state, tmp_path / "mosaic.pth")
+    loaded = load_checkpoint(tmp_path / "mosaic.pth")
+    assert loaded.config == {"filters": [32, 64, 128], "res_blocks": 5, "variant": "examples"}
+    assert loaded.preset == "original" and "pytorch/examples" in loaded.source
+    _same_outputs(model, loaded.build_model())
+
+
+def test_tutorial_state_dict(tmp_path: Path) -> None:
+    model = _trained_like("tiny", variant="tutorial", res_blocks=3)
+    torch.save(model.state_dict(), tmp_path / "final.pth")
+    loaded = load_checkpoint(tmp_path / "final.pth")
+    assert loaded.config == {"filters": [8, 16, 32], "res_blocks": 3, "variant": "tutorial"}
+    assert loaded.preset is None  # 3 blocks is no preset
+    _same_outputs(model, loaded.build_model())
+
+
+def test_fewshot_generator_state_dict(tmp_path: Path) -> None:
+    model = _trained_like("fewshot-small")
+    torch.save(model.state_dict(), tmp_path / "model_00100.pth")
+    loaded = load_checkpoint(tmp_path / "model_00100.pth")
+    assert loaded.architecture == "fewshot_generator" and loaded.preset == "fewshot-small"
+    _same_outputs(model, loaded.build_model())
+
+
+def test_fewshot_without_smoothers_or_tanh_is_inferred(tmp_path: Path) -> None:
+    model = _trained_like("fewshot-small", append_smoothers=False, tanh=False, use_bias=False)
+    loaded = checkpoint_from_object(model.state_dict())
+    assert loaded.config["append_smoothers"] is False and loaded.config["tanh"] is False
+    assert loaded.config["use_bias"] is False
+    _same_outputs(model, loaded.build_model())
+
+
+def test_wrapped_state_dicts(tmp_path: Path) -> None:
+    model = _trained_like("tiny")
+    ddp_style = {f"module.{k}": v for k, v in model.state_dict().items()}
+    _same_outputs(model, checkpoint_from_object({"state_dict": ddp_style}).build_model())
+
+
+def test_files_that_are_not_checkpoints(tmp_path: Path) -> None:
+    (tmp_path / "image.png").write_bytes(b"\x89PNG\r\n\x1a\n" + os.urandom(64))
+    with pytest.raises(CheckpointError, match="not a PyTorch checkpoint"):
+        load_checkpoint(tmp_path / "image.png")
+
+    save_checkpoint(tmp_path / "good.pt", Checkpoint.from_model(create_model("tiny")))
+    data = (tmp_path / "good.pt").read_bytes()
+    (tmp_path / "half.pt").write_bytes(data[: len(data) // 2])
+    with pytest.raises(CheckpointError, match="not a PyTorch checkpoint"):
+        load_checkpoint(tmp_path / "half.pt")
+
+    torch.save({"epoch": 3, "lr": 0.1}, tmp_path / "settings.pt")
+    with pytest.raises(CheckpointError, match="Expected a stylebridge checkpoint"):
+        load_checkpoint(tmp_path / "settings.pt")
+
+    torch.save(create_model("tiny"), tmp_path / "whole_module.pt")
+    with pytest.raises(CheckpointError, match="pickled Python objects"):
+        load_checkpoint(tmp_path / "whole_module.pt")
+
+    torch.save({"encoder.weight": torch.zeros(2)}, tmp_path / "other_net.pt")
+    with pytest.raises(CheckpointError, match="unknown network"):
+        load_checkpoint(tmp_path / "other_net.pt")
+
+    with pytest.raises(CheckpointError, match="does not exist"):
+        load_checkpoint(tmp_path / "missing.pt")
+
+
+def test_weights_that_do_not_fit(tmp_path: Path) -> None:
+    state = create_model("tiny").state_dict()
+    state["in1.weight"] = torch.ones(5)
+    with pytest.raises(CheckpointError, match="do not fit"):
+        checkpoint_from_object(state)
+
+
+def test_newer_format_version_is_refused(tmp_path: Path) -> None:
+    data = Checkpoint.from_model(create_model("tiny")).to_dict()
+    data["format_version"] = 99
+    with pytest.raises(CheckpointError, match="format version 99"):
+        checkpoint_from_object(data)
+
+
+def test_aux_guided_fewshot_is_refused_clearly() -> None:
+    state = dict(create_model("fewshot-small").state_dict())
+    state["conv0.conv.weight"] = torch.zeros(8, 6, 7, 7)
+    with pytest.raises(CheckpointError, match="6 input channels"):
+        checkpoint_from_object(state)

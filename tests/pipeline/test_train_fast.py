@@ -1,0 +1,119 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from pipeline.checkpoint import load_checkpoint
+from pipeline.data import ImageFolderDataset
+from pipeline.fileio import load_rgb
+from pipeline.models import ModelConfigError
+from pipeline.train_fast import FastTrainConfig, train_fast
+
+
+def small_config(data_dir: Path, style_image: Path, out: Path, **overrides: object) -> FastTrainConfig:
+    settings: dict[str, object] = {
+        "image_size": 32,
+        "batch_size": 2,
+        "epochs": 100,
+        "max_steps": 30,
+        "lr": 3e-3,
+        "vgg_weights": "random",
+        "style_layers": "examples",
+        "workers": 0,
+        "progress": False,
+        "log_every": 5,
+        "checkpoint_every": 10,
+        "seed": 0,
+        "device": "cpu",
+    }
+    settings.update(overrides)
+    return FastTrainConfig(data=str(data_dir), style=str(style_image), out=str(out), **settings)  # type: ignore[arg-type]
+
+
+def test_training_lowers_the_loss_and_writes_previews(data_dir: Path, style_image: Path, tmp_path: Path) -> None:
+    result = train_fast(small_config(data_dir, style_image, tmp_path / "run"))
+    totals = [h["total"] for h in result.history]
+    assert result.steps == 30 and len(totals) == 6
+    assert totals[-1] < 0.7 * totals[0], totals
+    for step in (10, 20):
+        assert load_checkpoint(tmp_path / "run" / "checkpoints" / f"ckpt_step_{step:07d}.pt").step == step
+        assert (tmp_path / "run" / "checkpoints" / f"ckpt_step_{step:07d}.png").is_file()
+    final = load_checkpoint(result.final_checkpoint)
+    assert final.step == 30 and final.history == result.history and final.preset == "tiny"
+    assert final.train_config is not None and "random" in final.train_config["vgg_weights_used"]
+    preview = load_rgb(result.preview)
+    first_image = load_rgb(sorted(data_dir.rglob("*.png"))[0])
+    assert preview.shape == first_image.shape  # the preview is the full test image, stylized
+    assert json.loads((tmp_path / "run" / "history.json").read_text()) == result.history
+
+
+def test_resume_continues_the_step_count_and_the_loss_curve(data_dir: Path, style_image: Path, tmp_path: Path) -> None:
+    straight = train_fast(small_config(data_dir, style_image, tmp_path / "straight", max_steps=20))
+    train_fast(small_config(data_dir, style_image, tmp_path / "first", max_steps=10))
+    resumed = train_fast(
+        small_config(
+            data_dir, style_image, tmp_path / "second", max_steps=20, resume=str(tmp_path / "first" / "final.pt")
+        )
+    )
+    assert resumed.steps == 20 and [h["step"] for h in resumed.history] == [5, 10, 15, 20]
+    for a, b in zip(straight.history, resumed.history, strict=True):
+        assert a["total"] == pytest.approx(b["total"], rel=1e-4)
+    end_straight = load_checkpoint(straight.final_checkpoint).state_dict
+    end_resumed = load_checkpoint(resumed.final_checkpoint).state_dict
+    for key, value in end_straight.items():
+        torch.testing.assert_close(end_resumed[key], value, rtol=1e-4, atol=1e-5)
+
+
+def test_unreadable_images_are_skipped_and_counted(data_dir: Path, style_image: Path, tmp_path: Path) -> None:
+    (data_dir / "level_a" / "f000_broken.png").write_bytes(b"\x89PNG\r\n\x1a\n truncated")
+    (data_dir / "level_b" / "notes.jpg").write_text("not a picture")
+    dataset = ImageFolderDataset(data_dir, 32)
+    broken = dataset.paths.index(data_dir / "level_a" / "f000_broken.png")
+    image, skipped = dataset[broken]
+    assert skipped == 1 and image.shape == (3, 32, 32) and image.dtype == torch.uint8
+    result = train_fast(small_config(data_dir, style_image, tmp_path / "run", max_steps=28, checkpoint_every=100))
+    assert result.steps == 28 and result.skipped_images >= 2
+
+
+def test_other_variants_and_layer_sets(data_dir: Path, style_image: Path, tmp_path: Path) -> None:
+    config = small_config(
+        data_dir, style_image, tmp_path / "run", max_steps=3, variant="examples", style_layers="tutorial",
+        filters=(4, 8, 16), res_blocks=2, style_size=48,
+    )  # fmt: skip
+    checkpoint = load_checkpoint(train_fast(config).final_checkpoint)
+    assert checkpoint.config == {"filters": [4, 8, 16], "res_blocks": 2, "variant": "examples"}
+    assert checkpoint.preset is None
+
+
+def test_imagenet_weights_file_is_used(
+    data_dir: Path, style_image: Path, tmp_path: Path, vgg_weights_file: Path
+) -> None:
+    result = train_fast(
+        small_config(data_dir, style_image, tmp_path / "run", max_steps=2, vgg_weights=str(vgg_weights_file))
+    )
+    train_config = load_checkpoint(result.final_checkpoint).train_config
+    assert train_config is not None and str(vgg_weights_file) in train_config["vgg_weights_used"]
+
+
+def test_bad_settings_fail_clearly(data_dir: Path, style_image: Path, tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="fewer than one batch"):
+        train_fast(small_config(data_dir, style_image, tmp_path / "a", batch_size=64))
+    with pytest.raises(ValueError, match="not a TransformerNet"):
+        train_fast(small_config(data_dir, style_image, tmp_path / "b", preset="fewshot-small"))
+    with pytest.raises(ModelConfigError, match="known models"):
+        train_fast(small_config(data_dir, style_image, tmp_path / "c", preset="gigantic"))
+    with pytest.raises(FileNotFoundError, match="no images"):
+        train_fast(small_config(tmp_path / "a", style_image, tmp_path / "d"))
+    with pytest.raises(ValueError, match="style-layers"):
+        train_fast(small_config(data_dir, style_image, tmp_path / "e", style_layers="all"))
+
+
+def test_training_is_reproducible(data_dir: Path, style_image: Path, tmp_path: Path) -> None:
+    a = train_fast(small_config(data_dir, style_image, tmp_path / "a", max_steps=6))
+    b = train_fast(small_config(data_dir, style_image, tmp_path / "b", max_steps=6))
+    assert [h["total"] for h in a.history] == [h["total"] for h in b.history]
+    assert np.array_equal(load_rgb(a.preview), load_rgb(b.preview))
