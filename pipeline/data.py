@@ -55,6 +55,15 @@ class ImageFolderDataset(Dataset[tuple[torch.Tensor, int]]):
             return torch.from_numpy(np.ascontiguousarray(image)).permute(2, 0, 1), skipped
         raise ImageReadError(f"none of the {len(self.paths)} images under {self.root} could be read")
 
+    def first_readable(self) -> np.ndarray:
+        """The first image that decodes, at full size: the default preview input."""
+        for path in self.paths:
+            try:
+                return load_rgb(path)
+            except ImageReadError:
+                continue
+        raise ImageReadError(f"none of the {len(self.paths)} images under {self.root} could be read")
+
 
 class EpochSampler(Sampler[int]):
     """A seeded shuffle per epoch, split across distributed ranks, resumable mid-epoch.

@@ -99,7 +99,7 @@ def list_images(root: str | os.PathLike[str]) -> list[Path]:
     if root.is_file():
         return [root]
     if not root.is_dir():
-        raise FileNotFoundError(f"{root} does not exist")
+        raise FileNotFoundError(f"no images: {root} does not exist")
     found = []
     for dirpath, dirnames, filenames in os.walk(root):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))

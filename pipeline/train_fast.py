@@ -31,6 +31,7 @@ from pipeline.fileio import atomic_write_text, load_rgb, save_png
 from pipeline.inference import TorchStylizer, resolve_device
 from pipeline.losses import PerceptualLoss
 from pipeline.models import StyleNet, create_model
+from pipeline.models.registry import resolve
 from pipeline.vgg import STYLE_LAYER_SETS, resolve_vgg_weights
 
 log = logging.getLogger(__name__)
@@ -117,12 +118,13 @@ def _train(config: FastTrainConfig, device: torch.device, dist_info: distributed
         preset = resumed.preset
         log.info("resuming %s from %s at step %d", resumed.name, config.resume, resumed.step)
     else:
+        architecture, _ = resolve(config.preset)
+        if architecture != "transformer_net":
+            raise ValueError(f"preset {config.preset!r} is not a TransformerNet; use tiny, small or original")
         preset = None if config.filters or config.res_blocks else config.preset
         model = create_model(
             config.preset, filters=config.filters, res_blocks=config.res_blocks, variant=config.variant
         )
-        if model.architecture != "transformer_net":
-            raise ValueError(f"preset {config.preset!r} is not a TransformerNet; use tiny, small or original")
     model = model.to(device, memory_format=memory_format).train()
     optimizer = torch.optim.Adam(model.parameters(), lr=config.lr)
     step, history = 0, []
@@ -162,7 +164,7 @@ def _train(config: FastTrainConfig, device: torch.device, dist_info: distributed
         seed=config.seed,
     ).to(device, memory_format=memory_format)
     scaler = torch.amp.GradScaler("cuda", enabled=use_amp)
-    test_image = load_rgb(config.test_image) if config.test_image else load_rgb(dataset.paths[0])
+    test_image = load_rgb(config.test_image) if config.test_image else dataset.first_readable()
     train_config = {**asdict(config), "vgg_weights_used": vgg_weights.description}
 
     def write_checkpoint(path: Path) -> Path:

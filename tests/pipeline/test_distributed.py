@@ -17,11 +17,11 @@ HELPER = Path(__file__).parents[1] / "helpers" / "ddp_train.py"
 def test_two_gloo_processes_end_with_identical_weights(data_dir: Path, style_image: Path, tmp_path: Path) -> None:
     out = tmp_path / "run"
     command = [
-        sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "--master_port", "0",
+        sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",
         str(HELPER), str(data_dir), str(style_image), str(out),
     ]  # fmt: skip
     env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(Path(__file__).parents[2])}
-    completed = subprocess.run(command, capture_output=True, text=True, timeout=240, env=env)
+    completed = subprocess.run(command, capture_output=True, text=True, timeout=180, env=env)
     assert completed.returncode == 0, completed.stderr[-3000:]
     rank0, rank1 = (torch.load(out / f"rank{r}.pt", weights_only=True) for r in (0, 1))
     assert rank0["steps"] == rank1["steps"] == 6

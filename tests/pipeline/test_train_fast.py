@@ -107,7 +107,10 @@ def test_bad_settings_fail_clearly(data_dir: Path, style_image: Path, tmp_path: 
     with pytest.raises(ModelConfigError, match="known models"):
         train_fast(small_config(data_dir, style_image, tmp_path / "c", preset="gigantic"))
     with pytest.raises(FileNotFoundError, match="no images"):
-        train_fast(small_config(tmp_path / "a", style_image, tmp_path / "d"))
+        train_fast(small_config(tmp_path / "missing", style_image, tmp_path / "d"))
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(FileNotFoundError, match="no images"):
+        train_fast(small_config(tmp_path / "empty", style_image, tmp_path / "d"))
     with pytest.raises(ValueError, match="style-layers"):
         train_fast(small_config(data_dir, style_image, tmp_path / "e", style_layers="all"))
 
