@@ -15,6 +15,7 @@ import resource
 import tempfile
 import time
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -125,8 +126,9 @@ def run_plain(s: BenchSettings) -> SideResult:
 
 
 def _in_fresh_process(side: Callable[[BenchSettings], SideResult], settings: BenchSettings) -> SideResult:
-    with multiprocessing.get_context("spawn").Pool(1) as pool:
-        return pool.apply(side, (settings,))
+    # Not multiprocessing.Pool: its workers are daemonic and may not start DataLoader workers.
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        return pool.submit(side, settings).result()
 
 
 def _row(label: str, side: SideResult) -> str:

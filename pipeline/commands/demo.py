@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from pipeline.commands.common import add_device
-from pipeline.demo import run_demo
+from pipeline.demo import DEMO_IMAGE_SIZE, DEMO_STEPS, run_demo
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
@@ -20,8 +20,8 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     parser.add_argument("--out", default="stylebridge-demo", help="folder for everything the demo writes")
-    parser.add_argument("--steps", type=int, default=240, help="training steps")
-    parser.add_argument("--image-size", type=int, default=128, help="side of the square training crops")
+    parser.add_argument("--steps", type=int, default=DEMO_STEPS, help="training steps")
+    parser.add_argument("--image-size", type=int, default=DEMO_IMAGE_SIZE, help="side of the square training crops")
     parser.add_argument("--vgg-weights", help="VGG-19 state_dict path or 'random' (default: ImageNet if available)")
     add_device(parser)
     parser.add_argument("--no-progress", dest="progress", action="store_false", help="no progress bars")
