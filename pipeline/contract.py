@@ -215,7 +215,10 @@ def image_to_unit_tensor(image: np.ndarray, device: torch.device | str = "cpu") 
     """An upright uint8 RGB image (H, W, 3) -> float32 (1, 3, H, W) in [0, 1]."""
     if image.dtype != np.uint8 or image.ndim != 3 or image.shape[2] != 3:
         raise ContractError(f"expected an (H, W, 3) uint8 RGB image, got {image.dtype} {image.shape}")
-    tensor = torch.from_numpy(np.ascontiguousarray(image)).to(device)
+    image = np.ascontiguousarray(image)
+    if not image.flags.writeable:  # torch.from_numpy warns on read-only arrays (e.g. zmq buffers)
+        image = image.copy()
+    tensor = torch.from_numpy(image).to(device)
     return tensor.permute(2, 0, 1).unsqueeze(0).float().div_(255.0)
 
 
