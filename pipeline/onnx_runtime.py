@@ -86,16 +86,30 @@ def read_contract(path: str | Path) -> PixelContract:
     """
     path = Path(path)
     try:
-        metadata = {p.key: p.value for p in onnx.load(str(path), load_external_data=False).metadata_props}
+        model = onnx.load(str(path), load_external_data=False)
     except Exception as exc:  # onnx raises DecodeError, OSError, ... for files that are not models
         raise OnnxModelError(f"{path} is not a readable ONNX model ({exc}); re-export it") from exc
+    return contract_from_model(model, sidecar_path(path))
+
+
+def sidecar_path(model_path: str | Path) -> Path:
+    """The sidecar JSON beside an .onnx file: `model.onnx` -> `model.json`."""
+    return Path(model_path).with_suffix(".json")
+
+
+def contract_from_model(model: onnx.ModelProto, sidecar: Path) -> PixelContract:
+    """The contract in `model`'s metadata_props, else the one in the `sidecar` JSON (key "contract")."""
+    metadata = {p.key: p.value for p in model.metadata_props}
     if any(key.startswith(METADATA_PREFIX) for key in metadata):
         return PixelContract.from_metadata(metadata)
-    sidecar = path.with_suffix(".json")
     if sidecar.exists():
-        return PixelContract.from_dict(json.loads(sidecar.read_text())["contract"])
+        try:
+            return PixelContract.from_dict(json.loads(sidecar.read_text())["contract"])
+        except (ValueError, KeyError, TypeError) as exc:  # JSONDecodeError is a ValueError
+            raise OnnxModelError(f"{sidecar} holds no readable pixel contract ({exc}); fix or delete it") from exc
     raise OnnxModelError(
-        f"{path} carries no pixel contract (no {METADATA_PREFIX}* metadata and no {sidecar.name}); "
+        f"{sidecar.with_suffix('.onnx').name} carries no pixel contract "
+        f"(no {METADATA_PREFIX}* metadata and no {sidecar.name}); "
         "export it with `stylebridge export`, or write a sidecar JSON describing its input and output ranges"
     )
 
@@ -110,10 +124,18 @@ class OnnxStylizer:
         self.input_name = self.session.get_inputs()[0].name
         self.output_name = self.session.get_outputs()[0].name
         self.providers = tuple(self.session.get_providers())
+        shape = self.session.get_inputs()[0].shape
+        height, width = shape[2:4] if len(shape) == 4 else (None, None)
+        self.static_size = (width, height) if isinstance(width, int) and isinstance(height, int) else None
 
     def run_unit(self, unit: torch.Tensor) -> torch.Tensor:
         """(1, 3, H, W) float in [0, 1] -> the same shape in [0, 1] (clamped), on the CPU."""
         padded, h, w = pad_to_multiple(unit.detach().float().cpu(), self.contract.size_multiple)
+        if self.static_size is not None and self.static_size != (padded.shape[3], padded.shape[2]):
+            raise OnnxModelError(
+                f"{self.path.name} takes only {self.static_size[0]}x{self.static_size[1]} (WxH) inputs, got {w}x{h}; "
+                "resize the images, or export the model without --static"
+            )
         x = self.contract.unit_to_input(padded).numpy()
         (y,) = self.session.run([self.output_name], {self.input_name: np.ascontiguousarray(x, dtype=np.float32)})
         return self.contract.output_to_unit(torch.from_numpy(y)[..., :h, :w]).clamp_(0.0, 1.0)

@@ -12,6 +12,7 @@ from tqdm import tqdm
 from pipeline.checkpoint import load_checkpoint
 from pipeline.fileio import ImageReadError, list_images, load_rgb, save_image
 from pipeline.inference import TorchStylizer, resolve_device
+from pipeline.onnx_runtime import OnnxStylizer
 
 log = logging.getLogger(__name__)
 
@@ -19,7 +20,9 @@ Stylizer = Callable[[np.ndarray], np.ndarray]  # upright sRGB uint8 (H, W, 3) ->
 
 
 def load_stylizer(model_path: str | Path, device: str = "auto") -> Stylizer:
-    """A checkpoint (stylebridge or bare state_dict) -> a function from images to images."""
+    """A checkpoint (stylebridge or bare state_dict) or an exported .onnx -> a function from images to images."""
+    if Path(model_path).suffix.lower() == ".onnx":
+        return OnnxStylizer(model_path, device)
     checkpoint = load_checkpoint(model_path)
     return TorchStylizer(checkpoint.build_model(), resolve_device(device))
 

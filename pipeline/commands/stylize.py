@@ -21,7 +21,9 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
             "model's size multiple and cropped back."
         ),
     )
-    parser.add_argument("model", metavar="MODEL", help="a checkpoint (stylebridge, pytorch/examples or tutorial)")
+    parser.add_argument(
+        "model", metavar="MODEL", help="a checkpoint (stylebridge, pytorch/examples or tutorial) or an exported .onnx"
+    )
     parser.add_argument("input", metavar="INPUT", help="an image or a folder")
     parser.add_argument("-o", "--output", required=True, metavar="OUT", help="output image or folder")
     add_device(parser)

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import os
+from pathlib import Path
 
 from pipeline.commands.common import add_device, int_triple
 from pipeline.models import PRESETS
-from pipeline.train_fast import FastTrainConfig, train_fast
+from pipeline.train_fast import FastTrainConfig, TrainResult, train_fast
 from pipeline.vgg import STYLE_LAYER_SETS
+from pipeline.watch import CheckpointWatcher, DeploySettings, default_model_name, export_and_deploy
 
 FAST_PRESETS = [name for name, p in PRESETS.items() if p.architecture == "transformer_net"]
 
@@ -65,11 +68,33 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     )
     fast.add_argument("--no-amp", dest="amp", action="store_false", help="disable mixed precision on CUDA")
     fast.add_argument("--no-progress", dest="progress", action="store_false", help="no progress bar")
+    fast.add_argument(
+        "--deploy-to",
+        metavar="UNITY_PROJECT",
+        help="hot-swap feed: export, validate and deploy each checkpoint, then the final one, into this Unity "
+        "project's Assets/StyleBridge/Models as it is written (as `stylebridge watch` does)",
+    )
     fast.set_defaults(run=run_fast)
 
 
 def run_fast(args: argparse.Namespace) -> int:
     config = FastTrainConfig.from_dict(vars(args))
-    result = train_fast(config)
+    main_process = int(os.environ.get("RANK", "0")) == 0  # under torchrun only rank 0 writes checkpoints
+    result = train_and_deploy(config, Path(args.deploy_to)) if args.deploy_to and main_process else train_fast(config)
     print(f"final checkpoint: {result.final_checkpoint}\npreview:          {result.preview}")
     return 0
+
+
+def train_and_deploy(config: FastTrainConfig, unity_project: Path) -> TrainResult:
+    """Train with a watcher deploying the run's checkpoints; deploy the final checkpoint at the end."""
+    checkpoints = Path(config.out) / "checkpoints"
+    checkpoints.mkdir(parents=True, exist_ok=True)
+    settings = DeploySettings(unity_project, name=default_model_name(checkpoints))
+    watcher = CheckpointWatcher(checkpoints, settings)  # refuses a folder that is not a Unity project
+    watcher.start()
+    try:
+        result = train_fast(config)
+    finally:
+        watcher.stop()
+    export_and_deploy(result.final_checkpoint, settings)
+    return result

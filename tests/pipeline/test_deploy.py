@@ -1,0 +1,86 @@
+"""`deploy`: versioned, atomic copies into a Unity project's Assets folder, a manifest, and retention."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+import onnx
+import pytest
+
+from pipeline.cli import main
+from pipeline.deploy import DEFAULT_MODELS_DIR, DeployError, deploy_model, deployed_versions, read_manifest
+from pipeline.export import ModelFiles, export_onnx, file_sha256
+from pipeline.onnx_runtime import read_contract
+
+SIZES = ((48, 32), (64, 40))
+
+
+@pytest.fixture
+def exported(make_checkpoint: Callable[..., Path], tmp_path: Path) -> Path:
+    return export_onnx(make_checkpoint("tiny"), tmp_path / "export" / "mosaic.onnx", parity_sizes=SIZES,
+                       reference_size=(48, 32)).files.onnx  # fmt: skip
+
+
+def test_deploy_writes_a_new_version_with_its_companions(exported: Path, unity_project: Path) -> None:
+    deployment = deploy_model(exported, unity_project)
+    folder = unity_project / DEFAULT_MODELS_DIR
+    assert deployment.onnx == folder / "mosaic_v0001.onnx" and deployment.version == 1
+    target = ModelFiles.beside(deployment.onnx)
+    assert sorted(deployment.files) == sorted([target.onnx, *target.companions()])
+    assert file_sha256(target.onnx) == file_sha256(exported)
+    sidecar = json.loads(target.sidecar.read_text())
+    assert sidecar["model"] == "mosaic_v0001.onnx"
+    assert sidecar["reference"]["input"] == "mosaic_v0001.reference_input.bytes"
+    assert read_contract(target.onnx).input_range == "0_1"
+    manifest = read_manifest(folder)
+    assert manifest["models"]["mosaic"]["current"] == "mosaic_v0001.onnx"
+    [entry] = deployed_versions(unity_project, "mosaic")
+    assert entry["onnx_sha256"] == file_sha256(exported) and entry["source_checkpoint"] == "tiny_0.pt"
+    assert not [p for p in folder.iterdir() if p.name.startswith(".")]  # no temp files left
+
+
+def test_old_versions_are_pruned_and_deployed_files_never_rewritten(exported: Path, unity_project: Path) -> None:
+    first = deploy_model(exported, unity_project, name="style", keep=2)
+    (first.onnx.parent / (first.onnx.name + ".meta")).write_text("guid: 1")  # as Unity would add
+    second = deploy_model(exported, unity_project, name="style", keep=2)
+    inode = os.stat(second.onnx).st_ino
+    third = deploy_model(exported, unity_project, name="style", keep=2)
+    assert [d.version for d in (first, second, third)] == [1, 2, 3]
+    assert os.stat(second.onnx).st_ino == inode  # the file Unity may be reading was not replaced
+    names = sorted(p.name for p in first.onnx.parent.iterdir())
+    assert not [n for n in names if n.startswith("style_v0001")]
+    assert "style_v0002.onnx" in names and "style_v0003.onnx" in names
+    assert [v["version"] for v in deployed_versions(unity_project, "style")] == [2, 3]
+    assert read_manifest(first.onnx.parent)["models"]["style"]["current"] == "style_v0003.onnx"
+
+
+def test_a_model_without_a_sidecar_deploys_alone(exported: Path, unity_project: Path, tmp_path: Path) -> None:
+    bare = tmp_path / "bare" / "bare.onnx"
+    bare.parent.mkdir()
+    bare.write_bytes(exported.read_bytes())  # the metadata carries the contract
+    deployment = deploy_model(bare, unity_project, models_dir="Assets/StreamingAssets/Styles")
+    assert [p.name for p in deployment.files] == ["bare_v0001.onnx"]
+    assert deployment.onnx.parent == unity_project / "Assets/StreamingAssets/Styles"
+
+
+def test_refusals(exported: Path, unity_project: Path, tmp_path: Path) -> None:
+    with pytest.raises(DeployError, match=r"not a Unity project \(it has no Assets/ folder\)"):
+        deploy_model(exported, tmp_path / "export")
+    with pytest.raises(DeployError, match="inside the Unity project"):
+        deploy_model(exported, unity_project, models_dir="../elsewhere")
+    invalid = onnx.load(str(exported))
+    del invalid.metadata_props[:]
+    onnx.save(invalid, tmp_path / "nocontract.onnx")
+    with pytest.raises(DeployError, match=r"(?s)refusing to deploy.*no pixel contract"):
+        deploy_model(tmp_path / "nocontract.onnx", unity_project)
+    assert not (unity_project / DEFAULT_MODELS_DIR).exists()
+
+
+def test_cli_deploy(exported: Path, unity_project: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    assert main(["deploy", str(exported), "--unity-project", str(unity_project), "--name", "hud"]) == 0
+    assert (unity_project / DEFAULT_MODELS_DIR / "hud_v0001.onnx").is_file()
+    assert main(["deploy", str(exported), "--unity-project", str(tmp_path)]) == 1
+    assert "is not a Unity project" in caplog.text
