@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 
-from pipeline.commands import bench, demo, info, stylize, train
+from pipeline.commands import bench, demo, deploy, export, info, keys, serve, stylize, train, validate, watch
 
 Subparsers = argparse._SubParsersAction  # what add_subparsers() returns
 
@@ -16,6 +16,12 @@ COMMANDS: list[Callable[[Subparsers], None]] = [
     demo.add_parser,
     train.add_parser,
     stylize.add_parser,
+    export.add_parser,
+    validate.add_parser,
+    deploy.add_parser,
+    watch.add_parser,
+    serve.add_parser,
+    keys.add_parser,
     info.add_parser,
     bench.add_parser,
 ]

@@ -1,0 +1,292 @@
+"""The bridge wire protocol (bridge/PROTOCOL.md is the normative spec): constants and the message codec.
+
+A message is a ZeroMQ multipart message: a fixed 56-byte little-endian header, then the raw image
+payloads its type carries, then (for some types) one UTF-8 JSON body. The header is a plain struct
+so a C# client reads it with `BinaryReader` and no libraries; the body carries the rarely used,
+variable parts (model info, metrics, stats) where a fixed struct would be a straitjacket.
+
+`decode_message` is strict: whatever a peer sends either decodes to a `Message` or raises a
+`ProtocolError` with a code and a reason; it never raises anything else.
+"""
+
+from __future__ import annotations
+
+import json
+import struct
+from dataclasses import dataclass, field, replace
+from enum import IntEnum
+from typing import Any
+
+PROTOCOL_MAJOR = 1
+PROTOCOL_MINOR = 0
+MAGIC = b"SBRG"
+DEFAULT_ENDPOINT = "tcp://127.0.0.1:5556"
+DEFAULT_MAX_PIXELS = 4096 * 4096
+MAX_BODY_BYTES = 64 * 1024
+
+# magic, major, minor, type, flags, seq, width, height, pixel format, row order, colour encoding,
+# reserved, code, generation, client time, server receive time, server send time
+HEADER = struct.Struct("<4sBBBBQIIBBBBHHQQQ")
+HEADER_SIZE = HEADER.size  # 56
+T_SEND_OFFSET = 48  # byte offset of t_send_us, stamped just before a reply leaves the server
+
+FLAG_SAVE_VISUAL = 1  # COMPARE: also write a side-by-side + heatmap PNG
+
+
+class MessageType(IntEnum):
+    HELLO = 1
+    HELLO_ACK = 2
+    FRAME = 3
+    RESULT = 4
+    DROPPED = 5
+    ERROR = 6
+    COMPARE = 7
+    COMPARE_RESULT = 8
+    CAPTURE = 9
+    CAPTURE_ACK = 10
+    CONTROL = 11
+    CONTROL_REPLY = 12
+    PING = 13
+    PONG = 14
+
+
+class PixelFormat(IntEnum):
+    NONE = 0
+    RGBA32 = 1
+    RGB24 = 2
+
+
+BYTES_PER_PIXEL = {PixelFormat.RGBA32: 4, PixelFormat.RGB24: 3}
+
+
+class RowOrder(IntEnum):
+    TOP_DOWN = 0  # row 0 is the top of the picture (PNG, numpy images)
+    BOTTOM_UP = 1  # row 0 is the bottom (Unity textures)
+
+
+class ColorEncoding(IntEnum):
+    SRGB = 0
+    LINEAR = 1
+
+
+class ErrorCode(IntEnum):
+    OK = 0
+    BAD_HEADER = 1
+    VERSION_MISMATCH = 2
+    UNKNOWN_TYPE = 3
+    BAD_PARTS = 4
+    BAD_FORMAT = 5
+    BAD_SIZE = 6
+    TOO_LARGE = 7
+    BAD_BODY = 8
+    NOT_READY = 9
+    OVERLOADED = 10
+    MODEL_ERROR = 11
+    NOT_CONFIGURED = 12
+    BAD_REQUEST = 13
+    INTERNAL = 14
+
+
+@dataclass(frozen=True)
+class Layout:
+    images: int  # image payload parts after the header
+    body: bool  # a JSON body part last
+
+
+LAYOUTS: dict[MessageType, Layout] = {
+    MessageType.HELLO: Layout(0, True),
+    MessageType.HELLO_ACK: Layout(0, True),
+    MessageType.FRAME: Layout(1, False),
+    MessageType.RESULT: Layout(1, False),
+    MessageType.DROPPED: Layout(0, True),
+    MessageType.ERROR: Layout(0, True),
+    MessageType.COMPARE: Layout(2, False),
+    MessageType.COMPARE_RESULT: Layout(0, True),
+    MessageType.CAPTURE: Layout(1, True),
+    MessageType.CAPTURE_ACK: Layout(0, True),
+    MessageType.CONTROL: Layout(0, True),
+    MessageType.CONTROL_REPLY: Layout(0, True),
+    MessageType.PING: Layout(0, False),
+    MessageType.PONG: Layout(0, False),
+}
+
+
+class ProtocolError(Exception):
+    """A message that breaks the protocol; becomes an ERROR reply with `code` and `reason`."""
+
+    def __init__(self, code: ErrorCode, reason: str, seq: int = 0) -> None:
+        super().__init__(f"{code.name}: {reason}")
+        self.code = code
+        self.reason = reason
+        self.seq = seq
+
+
+@dataclass
+class Header:
+    type: MessageType
+    seq: int = 0
+    width: int = 0
+    height: int = 0
+    pixel_format: PixelFormat = PixelFormat.NONE
+    row_order: RowOrder = RowOrder.TOP_DOWN
+    color_encoding: ColorEncoding = ColorEncoding.SRGB
+    flags: int = 0
+    code: int = 0  # ERROR: an ErrorCode
+    generation: int = 0  # RESULT / COMPARE_RESULT: which loaded model produced it (wraps at 65536)
+    t_client_us: int = 0  # set by the client, echoed in the reply
+    t_recv_us: int = 0  # server clock when the request arrived
+    t_send_us: int = 0  # server clock when the reply left
+    major: int = PROTOCOL_MAJOR
+    minor: int = PROTOCOL_MINOR
+
+    def encode(self) -> bytes:
+        return HEADER.pack(
+            MAGIC,
+            self.major,
+            self.minor,
+            self.type,
+            self.flags,
+            self.seq,
+            self.width,
+            self.height,
+            self.pixel_format,
+            self.row_order,
+            self.color_encoding,
+            0,
+            self.code,
+            self.generation & 0xFFFF,
+            self.t_client_us,
+            self.t_recv_us,
+            self.t_send_us,
+        )
+
+    @property
+    def image_bytes(self) -> int:
+        """Payload size of one image part with this header's size and pixel format."""
+        return self.width * self.height * BYTES_PER_PIXEL[self.pixel_format]
+
+    def reply(self, type: MessageType, **changes: Any) -> Header:
+        """The header of a reply: same seq, image metadata and client time; fresh server fields."""
+        fresh = {"flags": 0, "code": 0, "generation": 0, "major": PROTOCOL_MAJOR, "minor": PROTOCOL_MINOR}
+        return replace(self, type=type, **{**fresh, **changes})
+
+
+def decode_header(data: bytes | memoryview) -> Header:
+    if len(data) != HEADER_SIZE:
+        raise ProtocolError(ErrorCode.BAD_HEADER, f"the header frame must be {HEADER_SIZE} bytes, got {len(data)}")
+    magic, major, minor, kind, flags, seq, width, height, fmt, rows, encoding, _, code, generation, *times = (
+        HEADER.unpack(data)
+    )
+    if magic != MAGIC:
+        raise ProtocolError(ErrorCode.BAD_HEADER, f"the header must start with {MAGIC!r}, got {magic!r}")
+    if major != PROTOCOL_MAJOR:
+        raise ProtocolError(
+            ErrorCode.VERSION_MISMATCH,
+            f"protocol {major}.{minor} is not understood; this side speaks {PROTOCOL_MAJOR}.x "
+            "(major versions must match: update the client or the server)",
+            seq,
+        )
+    try:
+        kind = MessageType(kind)
+    except ValueError:
+        raise ProtocolError(ErrorCode.UNKNOWN_TYPE, f"unknown message type {kind}", seq) from None
+    try:
+        fmt, rows, encoding = PixelFormat(fmt), RowOrder(rows), ColorEncoding(encoding)
+    except ValueError:
+        raise ProtocolError(
+            ErrorCode.BAD_FORMAT,
+            f"unknown pixel format {fmt}, row order {rows} or colour encoding {encoding} "
+            "(formats: 1 RGBA32, 2 RGB24; rows: 0 top-down, 1 bottom-up; encodings: 0 sRGB, 1 linear)",
+            seq,
+        ) from None
+    return Header(kind, seq, width, height, fmt, rows, encoding, flags, code, generation, *times, major, minor)
+
+
+@dataclass
+class Message:
+    header: Header
+    images: list[memoryview | bytes] = field(default_factory=list)
+    body: dict[str, Any] | None = None
+
+
+def encode_body(body: dict[str, Any]) -> bytes:
+    """Canonical JSON: sorted keys, no spaces, UTF-8, so the same body always gives the same bytes."""
+    return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode()
+
+
+def encode_message(message: Message) -> list[bytes | memoryview]:
+    """The multipart frames of `message` (image parts are passed through without copying)."""
+    layout = LAYOUTS[message.header.type]
+    if len(message.images) != layout.images or (message.body is not None) != layout.body:
+        raise ValueError(f"{message.header.type.name} carries {layout.images} image(s) and body={layout.body}")
+    parts: list[bytes | memoryview] = [message.header.encode(), *message.images]
+    if message.body is not None:
+        parts.append(encode_body(message.body))
+    return parts
+
+
+def decode_message(parts: list[Any], max_pixels: int = DEFAULT_MAX_PIXELS) -> Message:
+    """Validate and decode multipart frames (bytes, memoryviews or zmq.Frames) into a Message."""
+    if not parts:
+        raise ProtocolError(ErrorCode.BAD_PARTS, "empty message")
+    buffers = [part.buffer if hasattr(part, "buffer") else memoryview(part) for part in parts]
+    header = decode_header(buffers[0])
+    layout = LAYOUTS[header.type]
+    expected = 1 + layout.images + layout.body
+    if len(buffers) != expected:
+        raise ProtocolError(
+            ErrorCode.BAD_PARTS,
+            f"{header.type.name} takes {expected} frames (header, {layout.images} image(s)"
+            f"{', a JSON body' if layout.body else ''}), got {len(buffers)}",
+            header.seq,
+        )
+    images = buffers[1 : 1 + layout.images]
+    if images:
+        check_image_parts(header, images, max_pixels)
+    body = decode_body(buffers[-1], header.seq) if layout.body else None
+    return Message(header, images, body)
+
+
+def check_image_parts(header: Header, images: list[memoryview], max_pixels: int) -> None:
+    if header.pixel_format == PixelFormat.NONE:
+        raise ProtocolError(
+            ErrorCode.BAD_FORMAT, f"{header.type.name} needs a pixel format (RGBA32 or RGB24)", header.seq
+        )
+    if header.width < 1 or header.height < 1:
+        raise ProtocolError(ErrorCode.BAD_SIZE, f"image size {header.width}x{header.height} is empty", header.seq)
+    if header.width * header.height > max_pixels:
+        raise ProtocolError(
+            ErrorCode.TOO_LARGE,
+            f"image size {header.width}x{header.height} exceeds this server's limit of {max_pixels} pixels",
+            header.seq,
+        )
+    for index, image in enumerate(images):
+        if image.nbytes != header.image_bytes:
+            raise ProtocolError(
+                ErrorCode.BAD_SIZE,
+                f"image part {index} holds {image.nbytes} bytes, but {header.width}x{header.height} "
+                f"{header.pixel_format.name} needs {header.image_bytes} (rows tightly packed, no padding)",
+                header.seq,
+            )
+
+
+def decode_body(data: memoryview, seq: int = 0) -> dict[str, Any]:
+    if data.nbytes > MAX_BODY_BYTES:
+        raise ProtocolError(
+            ErrorCode.BAD_BODY, f"the JSON body is {data.nbytes} bytes; the limit is {MAX_BODY_BYTES}", seq
+        )
+    try:
+        body = json.loads(bytes(data).decode("utf-8"), parse_constant=_reject_constant)
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        raise ProtocolError(ErrorCode.BAD_BODY, f"the body is not UTF-8 JSON ({exc})", seq) from None
+    if not isinstance(body, dict):
+        raise ProtocolError(ErrorCode.BAD_BODY, f"the body must be a JSON object, got {type(body).__name__}", seq)
+    return body
+
+
+def _reject_constant(name: str) -> None:
+    raise ValueError(f"{name} is not JSON")
+
+
+def error_message(code: ErrorCode, reason: str, seq: int = 0) -> Message:
+    return Message(Header(MessageType.ERROR, seq=seq, code=code), body={"code": code.name, "message": reason})
