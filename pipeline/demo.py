@@ -1,8 +1,10 @@
 """`stylebridge demo`: the whole workflow on built-in data, in a few minutes on a laptop CPU.
 
-It draws its own game-like frames and a mosaic style image, trains the tiny TransformerNet, and
-leaves checkpoints, previews and a contact sheet in one folder. With no ImageNet VGG-19 weights
-available (no cache, no network) it says so loudly and trains with a random-filter loss network.
+It draws its own game-like frames and a mosaic style image, trains the tiny TransformerNet,
+leaves checkpoints, previews and a contact sheet in one folder, then exports, deploys into a bare
+Unity project folder and runs the test frame through a live bridge with an A/B comparison.
+With no ImageNet VGG-19 weights available (no cache, no network) it says so loudly and trains
+with a random-filter loss network.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw
 
+from pipeline.demo_ship import ShipResult, ship
 from pipeline.fileio import load_rgb, save_png
 from pipeline.synthetic import write_demo_data
 from pipeline.train_fast import FastTrainConfig, TrainResult, train_fast
@@ -33,6 +36,7 @@ class DemoResult:
     train: TrainResult
     sheet: Path
     vgg_weights: str
+    shipped: ShipResult
 
 
 def choose_vgg_weights(spec: str | None) -> str | None:
@@ -97,13 +101,9 @@ def run_demo(
     result = train_fast(config)
     previews = [*sorted((folder / "run" / "checkpoints").glob("*.png")), result.preview]
     sheet = save_png(folder / "preview_sheet.png", contact_sheet(test, style, previews))
-    log.info(
-        "demo finished: checkpoint %s, previews in %s, contact sheet %s",
-        result.final_checkpoint,
-        folder,
-        sheet,
-    )
-    return DemoResult(folder, result, sheet, "random" if weights == "random" else "imagenet")
+    shipped = ship(result.final_checkpoint, load_rgb(test), folder, device)
+    log.info("demo finished: checkpoint %s, contact sheet %s", result.final_checkpoint, sheet)
+    return DemoResult(folder, result, sheet, "random" if weights == "random" else "imagenet", shipped)
 
 
 def contact_sheet(test: Path, style: Path, previews: list[Path], height: int = 216) -> np.ndarray:

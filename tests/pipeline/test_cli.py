@@ -87,3 +87,7 @@ def test_demo_runs_end_to_end_with_random_filters(tmp_path: Path, capsys: pytest
     assert (out / "preview_sheet.png").is_file() and (out / "run" / "final.pt").is_file()
     assert load_checkpoint(out / "run" / "final.pt").step == 4
     assert "contact sheet" in capsys.readouterr().out
+    assert len(list((out / "UnityProject" / "Assets" / "StyleBridge" / "Models").glob("demo_v0001.onnx"))) == 1
+    assert load_rgb(out / "bridge_frame.png").shape == load_rgb(out / "data" / "test_frame.png").shape
+    through_bridge, preview = load_rgb(out / "bridge_frame.png"), load_rgb(out / "run" / "final.png")
+    assert np.abs(through_bridge.astype(int) - preview).max() <= 1  # row order and contract honoured end to end
