@@ -95,7 +95,6 @@ def run_demo(
         vgg_weights=weights,
         device=device,
         seed=seed,
-        workers=1,
         progress=progress,
     )
     result = train_fast(config)

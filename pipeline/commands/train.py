@@ -60,7 +60,9 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     fast.add_argument("--resume", help="continue from this checkpoint (model, optimizer, step, loss history)")
     fast.add_argument("--seed", type=int, default=42, help="seed for initialisation and data order")
     add_device(fast)
-    fast.add_argument("--workers", type=int, default=2, help="data-loading worker processes")
+    fast.add_argument(
+        "--workers", type=int, help="data-loading worker processes (default: none on a CPU, up to 4 beside a GPU)"
+    )
     fast.add_argument(
         "--vgg-weights",
         help="torchvision VGG-19 state_dict path, or 'random' for random filters "
