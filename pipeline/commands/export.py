@@ -9,6 +9,24 @@ from pipeline.commands.common import resolution
 from pipeline.export import DEFAULT_REFERENCE_SIZE, IO_MODES, export_onnx
 
 
+def add_graph_options(parser: argparse.ArgumentParser) -> None:
+    """--io and --opset: how the exported graph looks (shared by `export` and `watch`)."""
+    parser.add_argument(
+        "--io",
+        default="unit",
+        choices=IO_MODES,
+        help="unit: the graph takes and returns RGB in [0,1] (contract baked in); raw: the network's own ranges",
+    )
+    parser.add_argument(
+        "--opset",
+        type=int,
+        default=RECOMMENDED_OPSET,
+        choices=KNOWN_OPSETS,
+        metavar=f"{KNOWN_OPSETS[0]}..{KNOWN_OPSETS[-1]}",
+        help="ONNX opset (9 gives Barracuda the cleanest graph)",
+    )
+
+
 def add_parser(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser(
         "export",
@@ -24,20 +42,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("checkpoint", metavar="CHECKPOINT", help="a stylebridge checkpoint or a bare state_dict")
     parser.add_argument("-o", "--output", required=True, metavar="MODEL.onnx", help="where to write the model")
-    parser.add_argument(
-        "--io",
-        default="unit",
-        choices=IO_MODES,
-        help="unit: the graph takes and returns RGB in [0,1] (contract baked in); raw: the network's own ranges",
-    )
-    parser.add_argument(
-        "--opset",
-        type=int,
-        default=RECOMMENDED_OPSET,
-        choices=KNOWN_OPSETS,
-        metavar=f"{KNOWN_OPSETS[0]}..{KNOWN_OPSETS[-1]}",
-        help="ONNX opset (9 gives Barracuda the cleanest graph)",
-    )
+    add_graph_options(parser)
     parser.add_argument("--static", type=resolution, metavar="WxH", help="fix the input size (default: dynamic H, W)")
     parser.add_argument(
         "--reference-size",

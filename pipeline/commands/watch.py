@@ -5,9 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from pipeline.barracuda_ops import KNOWN_OPSETS, RECOMMENDED_OPSET
 from pipeline.commands.deploy import add_deploy_options
-from pipeline.export import IO_MODES
+from pipeline.commands.export import add_graph_options
 from pipeline.watch import DEFAULT_SETTLE_SECONDS, CheckpointWatcher, DeploySettings, default_model_name
 
 
@@ -25,8 +24,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("checkpoint_dir", metavar="CHECKPOINT_DIR")
     add_deploy_options(parser)
-    parser.add_argument("--io", default="unit", choices=IO_MODES, help="exported graph I/O (see `export --help`)")
-    parser.add_argument("--opset", type=int, default=RECOMMENDED_OPSET, choices=KNOWN_OPSETS, metavar="OPSET")
+    add_graph_options(parser)
     parser.add_argument(
         "--settle",
         type=float,
