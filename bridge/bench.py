@@ -17,7 +17,7 @@ import multiprocessing as mp
 import tempfile
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -46,12 +46,6 @@ class Timing:
     def row(self) -> str:
         fps = f"{self.fps_lockstep:10.1f} {self.fps_pipelined:10.1f}"
         return f"{self.name:<22} {self.p50_ms:9.2f} {self.p99_ms:9.2f} {fps}"
-
-
-def _summarise(name: str, round_trips: list[float], lockstep_seconds: float, pipelined_fps: float) -> Timing:
-    ms = np.array(round_trips) * 1000
-    fps = len(round_trips) / lockstep_seconds
-    return Timing(name, float(np.percentile(ms, 50)), float(np.percentile(ms, 99)), fps, pipelined_fps)
 
 
 # -- server processes ---------------------------------------------------------------------------
@@ -92,21 +86,31 @@ class _ServerProcess:
 
 
 # -- clients ------------------------------------------------------------------------------------
-def _echo_client(endpoint: str, parts: list, frames: int, warmup: int, in_flight: int) -> Timing:
-    context = zmq.Context()
-    dealer = context.socket(zmq.DEALER)
-    dealer.setsockopt(zmq.LINGER, 0)
-    dealer.connect(endpoint)
-    dealer.RCVTIMEO = 10_000
+@dataclass
+class Samples:
+    """Round trips (one frame in flight) and pipelined throughput, pooled over rounds."""
 
-    round_trips = []
-    for i in range(warmup + frames):
+    round_trips: list[float] = field(default_factory=list)
+    pipelined_frames: int = 0
+    pipelined_seconds: float = 0.0
+
+    def timing(self, name: str) -> Timing:
+        ms = np.array(self.round_trips) * 1000
+        return Timing(
+            name,
+            float(np.percentile(ms, 50)),
+            float(np.percentile(ms, 99)),
+            len(self.round_trips) / sum(self.round_trips),
+            self.pipelined_frames / self.pipelined_seconds,
+        )
+
+
+def _echo_round(dealer: zmq.Socket, parts: list, frames: int, in_flight: int, samples: Samples) -> None:
+    for _ in range(frames):
         start = time.perf_counter()
         dealer.send_multipart(parts, copy=False)
         dealer.recv_multipart(copy=False)
-        if i >= warmup:
-            round_trips.append(time.perf_counter() - start)
-    lockstep = sum(round_trips)
+        samples.round_trips.append(time.perf_counter() - start)
 
     start = time.perf_counter()
     for _ in range(in_flight):
@@ -115,22 +119,17 @@ def _echo_client(endpoint: str, parts: list, frames: int, warmup: int, in_flight
         dealer.recv_multipart(copy=False)
         if i + in_flight < frames:
             dealer.send_multipart(parts, copy=False)
-    pipelined = frames / (time.perf_counter() - start)
-    context.destroy(linger=0)
-    return _summarise("bare zmq echo", round_trips, lockstep, pipelined)
+    samples.pipelined_seconds += time.perf_counter() - start
+    samples.pipelined_frames += frames
 
 
-def _bridge_client(name: str, endpoint: str, image: np.ndarray, frames: int, warmup: int, in_flight: int) -> Timing:
-    with BridgeClient(endpoint, timeout=60.0, max_in_flight=in_flight) as client:
-        round_trips = []
-        for i in range(warmup + frames):
-            start = time.perf_counter()
-            client.stylize(image)
-            if i >= warmup:
-                round_trips.append(time.perf_counter() - start)
-        lockstep = sum(round_trips)
-        pipelined = frames / _stream(client, image, frames)
-    return _summarise(name, round_trips, lockstep, pipelined)
+def _bridge_round(client: BridgeClient, image: np.ndarray, frames: int, samples: Samples) -> None:
+    for _ in range(frames):
+        start = time.perf_counter()
+        client.stylize(image)
+        samples.round_trips.append(time.perf_counter() - start)
+    samples.pipelined_seconds += _stream(client, image, frames)
+    samples.pipelined_frames += frames
 
 
 def _stream(client: BridgeClient, image: np.ndarray, frames: int) -> float:
@@ -144,6 +143,36 @@ def _stream(client: BridgeClient, image: np.ndarray, frames: int) -> float:
     while client.in_flight:  # collect the replies still in flight, so the next round starts idle
         client.poll(timeout=10.0)
     return seconds
+
+
+def _echo_vs_passthrough(image: np.ndarray, frames: int, in_flight: int, rounds: int) -> tuple[Timing, Timing]:
+    """The bare echo and the passthrough bridge in alternating rounds, so both see the same background load.
+
+    Both get the same bytes: the echo is sent the bridge's own encoded FRAME message.
+    """
+    header = Header(MessageType.FRAME, seq=1, width=image.shape[1], height=image.shape[0],
+                    pixel_format=PixelFormat.RGBA32)  # fmt: skip
+    parts = encode_message(Message(header, [image]))
+    per_round = max(1, frames // rounds)
+    echo, bridge = Samples(), Samples()
+    context = zmq.Context()
+    with (
+        _ServerProcess(_echo_server) as echo_endpoint,
+        _ServerProcess(_bridge_server, "passthrough", None) as bridge_endpoint,
+        BridgeClient(bridge_endpoint, timeout=60.0, max_in_flight=in_flight, context=context) as client,
+    ):
+        dealer = context.socket(zmq.DEALER)
+        dealer.setsockopt(zmq.LINGER, 0)
+        dealer.RCVTIMEO = 10_000
+        dealer.connect(echo_endpoint)
+        _echo_round(dealer, parts, max(5, per_round // 5), in_flight, Samples())  # warm-up
+        _bridge_round(client, image, max(5, per_round // 5), Samples())
+        for _ in range(rounds):
+            _echo_round(dealer, parts, per_round, in_flight, echo)
+            _bridge_round(client, image, per_round, bridge)
+        dealer.close()
+    context.destroy(linger=0)
+    return echo.timing("bare zmq echo"), bridge.timing("bridge passthrough")
 
 
 @dataclass
@@ -202,16 +231,10 @@ def run_bridge_benchmark(
     in_flight: int = 2,
     model: str | None = None,
     backend: str = "auto",
+    rounds: int = 5,
 ) -> str:
     image = np.random.default_rng(0).integers(0, 256, (height, width, 4), dtype=np.uint8)
-    header = Header(MessageType.FRAME, seq=1, width=width, height=height, pixel_format=PixelFormat.RGBA32)
-    parts = encode_message(Message(header, [image]))
-    warmup = max(5, frames // 10)
-
-    with _ServerProcess(_echo_server) as endpoint:
-        echo = _echo_client(endpoint, parts, frames, warmup, in_flight)
-    with _ServerProcess(_bridge_server, "passthrough", None) as endpoint:
-        passthrough = _bridge_client("bridge passthrough", endpoint, image, frames, warmup, in_flight)
+    echo, passthrough = _echo_vs_passthrough(image, frames, in_flight, rounds)
 
     with tempfile.TemporaryDirectory(prefix="stylebridge-bench-") as scratch:
         model_path = model or str(_tiny_checkpoint(Path(scratch)))
@@ -221,7 +244,8 @@ def run_bridge_benchmark(
 
     lines = [
         f"bridge benchmark: {width}x{height} RGBA32 ({image.nbytes:,} B per frame), loopback TCP, "
-        f"{frames} frames, {in_flight} in flight for fps(pipe); model: 2 alternating rounds of {model_frames} frames",
+        f"echo and passthrough: {frames} frames each in {rounds} alternating rounds, {in_flight} in flight for "
+        f"fps(pipe); model: 2 alternating rounds of {model_frames} frames",
         f"{'':<22} {'p50 ms':>9} {'p99 ms':>9} {'fps(1)':>10} {'fps(pipe)':>10}",
         echo.row(),
         passthrough.row(),
