@@ -109,6 +109,8 @@ class BridgeClient:
         self.in_flight: dict[int, tuple[float, np.ndarray]] = {}  # seq -> (sent at, the array being sent)
         self.pending: tuple[np.ndarray, RowOrder, ColorEncoding] | None = None  # newest frame waiting for credit
         self.skipped = 0  # frames replaced in `pending` before they could be sent
+        self.rehandshake_interval = 1.0  # seconds between attempts to renew a session the server forgot
+        self._next_rehandshake = 0.0
         self._seq = itertools.count(1)
         self._socket: zmq.Socket | None = None
 
@@ -190,16 +192,17 @@ class BridgeClient:
             del self.in_flight[reply.seq]
         return reply
 
-    def request(self, message: Message, retry: bool = True) -> Reply:
+    def request(self, message: Message, retry: bool = True, resend_after_timeout: bool = True) -> Reply:
         """Send and wait for the reply with the same seq.
 
         With `retry`, a server that no longer knows this client (it restarted) gets a new handshake,
-        and a request that timed out is sent once more on a fresh connection.
+        and (unless `resend_after_timeout` is off, for requests that must not run twice) a request
+        that timed out is sent once more on a fresh connection.
         """
         try:
             reply = self._exchange(message)
         except BridgeTimeout:
-            if not retry:
+            if not (retry and resend_after_timeout):
                 raise
             self.reconnect()
             return self.request(message, retry=False)
@@ -238,20 +241,29 @@ class BridgeClient:
         row_order: RowOrder = RowOrder.TOP_DOWN,
         color_encoding: ColorEncoding = ColorEncoding.SRGB,
     ) -> int | None:
-        """Send a frame now if there is credit (returns its seq); else keep it as the one pending frame."""
+        """Send a frame now if there is credit and a connection (returns its seq); else keep it as the one
+        pending frame, which `poll` sends later. Never blocks, so a game loop can call it every frame."""
         self._reclaim_expired()
-        if len(self.in_flight) >= self.max_in_flight:
-            if self.pending is not None:
-                self.skipped += 1
-            self.pending = (pixels, row_order, color_encoding)
-            return None
-        message = self.frame_message(MessageType.FRAME, [pixels], row_order, color_encoding)
-        seq = self.send(message)
-        self.in_flight[seq] = (time.monotonic(), message.images[0])
-        return seq
+        if len(self.in_flight) < self.max_in_flight:
+            message = self.frame_message(MessageType.FRAME, [pixels], row_order, color_encoding)
+            try:
+                seq = self.send(message, timeout=0.0)
+            except BridgeTimeout:  # no connection now (server restarting): keep the frame pending
+                pass
+            else:
+                self.in_flight[seq] = (time.monotonic(), message.images[0])
+                return seq
+        if self.pending is not None:
+            self.skipped += 1
+        self.pending = (pixels, row_order, color_encoding)
+        return None
 
     def poll(self, timeout: float = 0.0) -> list[Reply]:
-        """Replies that arrived (waiting up to `timeout` for the first); sends the pending frame when credit frees."""
+        """Replies that arrived (waiting up to `timeout` for the first); sends the pending frame when credit frees.
+
+        A NOT_READY reply means the server forgot this client (it restarted, or the client was silent
+        too long): the session is renewed with a new handshake, at most once per `rehandshake_interval`.
+        """
         replies = []
         try:
             replies.append(self.receive(timeout))
@@ -259,12 +271,26 @@ class BridgeClient:
                 replies.append(self.receive(0.0))
         except BridgeTimeout:
             pass
+        if any(reply.type == MessageType.ERROR and reply.header.code == ErrorCode.NOT_READY for reply in replies):
+            self._renew_session()
         self._reclaim_expired()
         if self.pending is not None and len(self.in_flight) < self.max_in_flight:
             pixels, rows, encoding = self.pending
             self.pending = None
             self.submit(pixels, rows, encoding)
         return replies
+
+    def _renew_session(self) -> None:
+        now = time.monotonic()
+        if now < self._next_rehandshake:
+            return
+        self._next_rehandshake = now + self.rehandshake_interval
+        try:
+            self.handshake()
+        except BridgeError as exc:
+            log.warning("the server forgot this client and a new handshake failed (%s); retrying later", exc)
+        else:
+            log.info("the server forgot this client (restarted?); new session %s", self.server.get("session"))
 
     def _reclaim_expired(self) -> None:
         """Frames unanswered for longer than the timeout give their credit back (late replies are ignored)."""
@@ -308,12 +334,19 @@ class BridgeClient:
         row_order: RowOrder = RowOrder.TOP_DOWN,
         color_encoding: ColorEncoding = ColorEncoding.SRGB,
     ) -> dict[str, Any]:
-        """Save a frame into the server's dataset; returns the ack (file, index, path, backlog) once written."""
+        """Save a frame into the server's dataset; returns the ack (file, index, path, backlog) once written.
+
+        A capture that times out is not sent again (it may have been saved): the error says to check
+        the server's manifest."""
         body: dict[str, Any] = {"source": source}
         if frame_index is not None:
             body["frame_index"] = frame_index
         message = self.frame_message(MessageType.CAPTURE, [pixels], row_order, color_encoding, body)
-        return self.request(message).raise_for_error().body or {}
+        try:
+            reply = self.request(message, resend_after_timeout=False)
+        except BridgeTimeout as exc:
+            raise BridgeTimeout(f"{exc}; the frame may or may not have been saved: check the capture manifest") from exc
+        return reply.raise_for_error().body or {}
 
     def control(self, op: str, **arguments: Any) -> dict[str, Any]:
         """CONTROL ops: stats, list_models, load_model (model=NAME)."""

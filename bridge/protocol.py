@@ -288,5 +288,23 @@ def _reject_constant(name: str) -> None:
     raise ValueError(f"{name} is not JSON")
 
 
-def error_message(code: ErrorCode, reason: str, seq: int = 0) -> Message:
-    return Message(Header(MessageType.ERROR, seq=seq, code=code), body={"code": code.name, "message": reason})
+def error_message(
+    code: ErrorCode, reason: str, seq: int = 0, *, request: Header | None = None, t_recv_us: int = 0
+) -> Message:
+    """An ERROR reply. Given the request's header it echoes it like every reply (seq, image fields,
+    client time); without one (the header itself was unreadable) only `seq` is known."""
+    if request is not None:
+        header = request.reply(MessageType.ERROR, code=code, t_recv_us=t_recv_us)
+    else:
+        header = Header(MessageType.ERROR, seq=seq, code=code, t_recv_us=t_recv_us)
+    return Message(header, body={"code": code.name, "message": reason})
+
+
+def readable_header(parts: list[Any]) -> Header | None:
+    """The header of a message that may be malformed elsewhere, or None when the header itself is bad."""
+    if not parts:
+        return None
+    try:
+        return decode_header(parts[0].buffer if hasattr(parts[0], "buffer") else memoryview(parts[0]))
+    except ProtocolError:
+        return None

@@ -42,6 +42,7 @@ from bridge.protocol import (
     decode_message,
     encode_message,
     error_message,
+    readable_header,
 )
 from bridge.scheduler import Job, Scheduler
 from bridge.security import CurveServer, check_bind, secure_server
@@ -256,10 +257,11 @@ class BridgeServer:
     def _reply(self, client: bytes, message: Message) -> None:
         self._send(client, encode_message(message))
 
-    def _refuse(self, client: bytes, error: ProtocolError) -> None:
+    def _refuse(self, client: bytes, frames: list, error: ProtocolError, t_recv: int) -> None:
         self.stats.count("errors")
         log.debug("refused a message: %s", error)
-        self._reply(client, error_message(error.code, error.reason, error.seq))
+        request = readable_header(frames)
+        self._reply(client, error_message(error.code, error.reason, error.seq, request=request, t_recv_us=t_recv))
 
     # -- requests ---------------------------------------------------------------------------------
     def _handle(self, client: bytes, frames: list) -> None:
@@ -270,7 +272,11 @@ class BridgeServer:
                 self.stats.record("decode", time.perf_counter() - start)
             self._dispatch(client, message, t_recv)
         except ProtocolError as exc:
-            self._refuse(client, exc)
+            self._refuse(client, frames, exc, t_recv)
+        except Exception as exc:  # a bug or an environment failure must cost one request, not the server
+            log.exception("failed to handle a request")
+            reason = f"the server failed on this request ({type(exc).__name__}: {exc}); see the server log"
+            self._refuse(client, frames, ProtocolError(ErrorCode.INTERNAL, reason), t_recv)
 
     def _dispatch(self, client: bytes, message: Message, t_recv: int) -> None:
         header = message.header
@@ -281,7 +287,7 @@ class BridgeServer:
             self._reply(client, Message(header.reply(MessageType.PONG, t_recv_us=t_recv)))
             return
         if header.type == MessageType.HELLO:
-            self._hello(client, message)
+            self._hello(client, message, t_recv)
             return
         if header.type not in CLIENT_REQUESTS:
             raise ProtocolError(
@@ -299,9 +305,9 @@ class BridgeServer:
         elif header.type == MessageType.CAPTURE:
             self._capture(client, peer, message, t_recv)
         else:
-            self._control(client, message)
+            self._control(client, message, t_recv)
 
-    def _hello(self, client: bytes, message: Message) -> None:
+    def _hello(self, client: bytes, message: Message, t_recv: int) -> None:
         header, body = message.header, message.body or {}
         wanted = body.get("max_in_flight", self.config.max_in_flight)
         if not isinstance(wanted, int) or isinstance(wanted, bool) or wanted < 1:
@@ -313,7 +319,7 @@ class BridgeServer:
         self.peers[client] = peer
         backend, generation = self.slot.current()
         log.info("client %s connected (session %s)", name, peer.session)
-        self._reply(client, Message(header.reply(MessageType.HELLO_ACK), body={
+        self._reply(client, Message(header.reply(MessageType.HELLO_ACK, t_recv_us=t_recv), body={
             "server": f"stylebridge {__version__}",
             "protocol": f"{PROTOCOL_MAJOR}.{PROTOCOL_MINOR}",
             "session": peer.session,
@@ -328,10 +334,11 @@ class BridgeServer:
         self.stats.count("frames")
         replaced = self.scheduler.put_frame(Job(client, "frame", Request(message, t_recv)))
         if replaced is not None:
-            old = replaced.payload.message.header
+            old: Request = replaced.payload
             self.stats.count("dropped")
             reason = f"superseded by frame {message.header.seq}"
-            self._reply(client, Message(old.reply(MessageType.DROPPED), body={"reason": reason}))
+            dropped = old.message.header.reply(MessageType.DROPPED, t_recv_us=old.t_recv_us)
+            self._reply(client, Message(dropped, body={"reason": reason}))
 
     def _capture(self, client: bytes, peer: Peer, message: Message, t_recv: int) -> None:
         header, body = message.header, message.body or {}
@@ -361,7 +368,7 @@ class BridgeServer:
         header: Header = result.request.header
         if result.error is not None:
             self.stats.count("errors")
-            reply = error_message(ErrorCode.INTERNAL, result.error, header.seq)
+            reply = error_message(ErrorCode.INTERNAL, result.error, request=header, t_recv_us=t_recv)
         else:
             self.stats.count("captures")
             assert self.capture is not None and result.path is not None
@@ -370,30 +377,36 @@ class BridgeServer:
             reply = Message(header.reply(MessageType.CAPTURE_ACK, t_recv_us=t_recv), body=body)
         self.outbox.send(client, encode_message(reply))
 
-    def _control(self, client: bytes, message: Message) -> None:
+    def _control(self, client: bytes, message: Message, t_recv: int) -> None:
         header, body = message.header, message.body or {}
         op = body.get("op")
+        reply = header.reply(MessageType.CONTROL_REPLY, t_recv_us=t_recv)
         if op == "stats":
-            self._reply(client, Message(header.reply(MessageType.CONTROL_REPLY), body={"op": op, **self.describe()}))
+            self._reply(client, Message(reply, body={"op": op, **self.describe()}))
         elif op == "list_models":
             backend, _ = self.slot.current()
             models = [{"name": p.name, "current": p == backend.path} for p in self._model_files()]
-            self._reply(client, Message(header.reply(MessageType.CONTROL_REPLY), body={"op": op, "models": models}))
+            self._reply(client, Message(reply, body={"op": op, "models": models}))
         elif op == "load_model":
-            self._load_model(client, header, body.get("model"))
+            self._load_model(client, header, body.get("model"), t_recv)
         else:
             raise ProtocolError(
                 ErrorCode.BAD_REQUEST, f"unknown CONTROL op {op!r}; use {', '.join(CONTROL_OPS)}", header.seq
             )
 
     def _model_files(self) -> list[Path]:
+        """The model files beside --model (a folder: its files); empty when that folder is gone."""
         root = self.config.model_root
         if root is None:
             return []
         folder = root if root.is_dir() else root.parent
-        return sorted(p for p in folder.iterdir() if p.is_file() and is_model_file(p))
+        try:
+            return sorted(p for p in folder.iterdir() if p.is_file() and is_model_file(p))
+        except OSError as exc:
+            log.warning("cannot list the model folder %s: %s", folder, exc)
+            return []
 
-    def _load_model(self, client: bytes, header: Header, name: Any) -> None:
+    def _load_model(self, client: bytes, header: Header, name: Any, t_recv: int) -> None:
         if self.loader is None:
             raise ProtocolError(ErrorCode.BAD_REQUEST, "a passthrough server has no model to switch", header.seq)
         known = {p.name: p for p in self._model_files()}
@@ -403,20 +416,20 @@ class BridgeServer:
                 f"model {name!r} is not in the server's model folder; choose one of {', '.join(known) or '(none)'}",
                 header.seq,
             )
-        self.loader.request(known[name], reply_to=(client, header))
+        self.loader.request(known[name], reply_to=(client, header, t_recv))
 
     def _loaded(self, outcome: LoadOutcome) -> None:
         """Called in the loader thread after every load attempt."""
         if outcome.reply_to is None:
             return
-        client, header = outcome.reply_to
+        client, header, t_recv = outcome.reply_to
         if outcome.generation is None:
-            reply = error_message(
-                ErrorCode.MODEL_ERROR, f"model refused, the old one stays: {outcome.error}", header.seq
-            )
+            reason = f"model refused, the old one stays: {outcome.error}"
+            reply = error_message(ErrorCode.MODEL_ERROR, reason, request=header, t_recv_us=t_recv)
         else:
             body = {"op": "load_model", "model": outcome.path.name, "generation": outcome.generation}
-            reply = Message(header.reply(MessageType.CONTROL_REPLY, generation=outcome.generation), body=body)
+            header = header.reply(MessageType.CONTROL_REPLY, generation=outcome.generation, t_recv_us=t_recv)
+            reply = Message(header, body=body)
         self.outbox.send(client, encode_message(reply))
 
     def describe(self) -> dict[str, Any]:

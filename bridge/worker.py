@@ -73,7 +73,8 @@ class InferenceWorker:
         except Exception as exc:  # a model failing on one frame must not stop the server
             log.warning("%s seq %d failed: %s", header.type.name, header.seq, exc)
             self.stats.count("errors")
-            reply = error_message(ErrorCode.MODEL_ERROR, f"the model failed on this frame: {exc}", header.seq)
+            reason = f"the model failed on this frame: {exc}"
+            reply = error_message(ErrorCode.MODEL_ERROR, reason, request=header, t_recv_us=request.t_recv_us)
         return encode_message(reply)
 
     def _run_model(self, backend: Backend, pixels: np.ndarray, header: Header) -> np.ndarray:
