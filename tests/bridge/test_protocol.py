@@ -49,43 +49,83 @@ def _frame_header(kind: MessageType, seq: int, fmt: PixelFormat, **fields: Any) 
 RGBA, RGB = PixelFormat.RGBA32, PixelFormat.RGB24
 MODEL = {"backend": "onnxruntime", "contract": None, "device": "CPUExecutionProvider", "generation": 1,
          "model": "style.onnx"}  # fmt: skip
+CONTRACT = {"channels": "RGB", "color_encoding": "srgb", "input_range": "0_1", "layout": "NCHW", "output_range": "0_1",
+            "row_origin": "top", "size_multiple": 4, "version": 1}  # fmt: skip
+STAGE = {"count": 120, "mean_ms": 1.25, "p50_ms": 1.2, "p99_ms": 2.5}
+
+
+def _times(t_client: int, t_recv: int, t_send: int) -> dict[str, int]:
+    return {"t_client_us": t_client, "t_recv_us": t_recv, "t_send_us": t_send}
+
 
 GOLDEN: dict[str, Message] = {
     "hello": Message(Header(MessageType.HELLO, seq=1, t_client_us=1_000),
                      body={"caps": ["frame", "compare", "capture", "control"], "client": "unity", "max_in_flight": 2}),
-    "hello_ack": Message(Header(MessageType.HELLO_ACK, seq=1, t_client_us=1_000, t_recv_us=5_000, t_send_us=5_010),
+    "hello_ack": Message(Header(MessageType.HELLO_ACK, seq=1, **_times(1_000, 5_000, 5_010)),
                          body={"caps": ["frame", "rgba32"], "max_in_flight": 2, "max_pixels": 16777216, "model": MODEL,
                                "pixel_formats": ["RGBA32", "RGB24"], "protocol": "1.0", "server": "stylebridge 0.1.0",
                                "session": "0123456789abcdef"}),
+    "hello_ack_with_contract": Message(
+        Header(MessageType.HELLO_ACK, seq=1, **_times(1_000, 5_000, 5_010)),
+        body={"caps": ["frame", "compare", "capture", "control", "rgba32", "rgb24", "bottom_up", "linear"],
+              "max_in_flight": 1, "max_pixels": 2073600,
+              "model": {**MODEL, "backend": "torch", "contract": CONTRACT, "device": "cuda:0", "model": "final.pt"},
+              "pixel_formats": ["RGBA32", "RGB24"], "protocol": "1.0", "server": "stylebridge 0.1.0",
+              "session": "fedcba9876543210"}),
     "frame_rgba32_bottom_up": Message(
         _frame_header(MessageType.FRAME, 7, RGBA, row_order=RowOrder.BOTTOM_UP, t_client_us=2_000), [_image(RGBA)]),
     "frame_rgb24_linear": Message(
         _frame_header(MessageType.FRAME, 8, RGB, color_encoding=ColorEncoding.LINEAR, t_client_us=2_100),
         [_image(RGB, 100)]),
     "result_rgba32_bottom_up": Message(
-        _frame_header(MessageType.RESULT, 7, RGBA, row_order=RowOrder.BOTTOM_UP, generation=3, t_client_us=2_000,
-                      t_recv_us=6_000, t_send_us=6_900), [_image(RGBA, 200)]),
-    "dropped": Message(_frame_header(MessageType.DROPPED, 6, RGBA, t_client_us=1_900, t_recv_us=5_900,
-                                     t_send_us=6_000), body={"reason": "superseded by frame 7"}),
-    "error_bad_size": Message(Header(MessageType.ERROR, seq=9, code=ErrorCode.BAD_SIZE),
+        _frame_header(MessageType.RESULT, 7, RGBA, row_order=RowOrder.BOTTOM_UP, generation=3,
+                      **_times(2_000, 6_000, 6_900)), [_image(RGBA, 200)]),
+    "dropped": Message(_frame_header(MessageType.DROPPED, 6, RGBA, row_order=RowOrder.BOTTOM_UP,
+                                     **_times(1_900, 5_900, 6_000)), body={"reason": "superseded by frame 7"}),
+    "error_bad_size": Message(_frame_header(MessageType.ERROR, 9, RGBA, code=ErrorCode.BAD_SIZE,
+                                            **_times(2_200, 6_100, 6_105)),
                               body={"code": "BAD_SIZE", "message": "image part 0 holds 31 bytes, expected 32"}),
-    "compare": Message(_frame_header(MessageType.COMPARE, 10, RGBA, flags=FLAG_SAVE_VISUAL),
+    "error_not_ready": Message(_frame_header(MessageType.ERROR, 15, RGBA, code=ErrorCode.NOT_READY,
+                                             **_times(2_300, 6_200, 6_203)),
+                               body={"code": "NOT_READY", "message": "send HELLO first"}),
+    "error_version_mismatch": Message(Header(MessageType.ERROR, seq=16, code=ErrorCode.VERSION_MISMATCH,
+                                             t_recv_us=6_300, t_send_us=6_302),
+                                      body={"code": "VERSION_MISMATCH", "message": "protocol 2.0 is not understood"}),
+    "compare": Message(_frame_header(MessageType.COMPARE, 10, RGBA, flags=FLAG_SAVE_VISUAL, t_client_us=2_400),
                        [_image(RGBA), _image(RGBA, 1)]),
-    "compare_result": Message(_frame_header(MessageType.COMPARE_RESULT, 10, RGBA, generation=1),
+    "compare_result": Message(_frame_header(MessageType.COMPARE_RESULT, 10, RGBA, generation=1,
+                                            **_times(2_400, 6_400, 6_480)),
                               body={"max_abs": 0.00392156862745098, "mean_abs": 0.0031, "model": "style.onnx",
-                                    "psnr": 48.1308, "ssim": 0.9991, "visual": None}),
-    "capture": Message(_frame_header(MessageType.CAPTURE, 11, RGB), [_image(RGB, 50)],
+                                    "psnr": 48.1308, "ssim": 0.9991, "visual": "/data/ab/compare_00000010.png"}),
+    "compare_result_visual_error": Message(
+        _frame_header(MessageType.COMPARE_RESULT, 10, RGBA, generation=1, **_times(2_400, 6_400, 6_470)),
+        body={"max_abs": 0.0, "mean_abs": 0.0, "model": "style.onnx", "psnr": 100.0, "ssim": 1.0, "visual": None,
+              "visual_error": "start the server with --compare-dir DIR to save comparison images"}),
+    "capture": Message(_frame_header(MessageType.CAPTURE, 11, RGB, t_client_us=2_500), [_image(RGB, 50)],
                        body={"frame_index": 120, "source": "level1/camera0"}),
-    "capture_ack": Message(_frame_header(MessageType.CAPTURE_ACK, 11, RGB),
+    "capture_ack": Message(_frame_header(MessageType.CAPTURE_ACK, 11, RGB, **_times(2_500, 6_500, 9_000)),
                            body={"backlog": 0, "capacity": 16, "file": "00000042.png", "index": 42,
                                  "path": "/data/captures/00000042.png"}),
-    "control_stats": Message(Header(MessageType.CONTROL, seq=12), body={"op": "stats"}),
-    "control_load_model": Message(Header(MessageType.CONTROL, seq=13), body={"model": "style_b.onnx",
-                                                                               "op": "load_model"}),
-    "control_reply_load_model": Message(Header(MessageType.CONTROL_REPLY, seq=13, generation=2),
+    "control_stats": Message(Header(MessageType.CONTROL, seq=12, t_client_us=2_600), body={"op": "stats"}),
+    "control_reply_stats": Message(
+        Header(MessageType.CONTROL_REPLY, seq=12, **_times(2_600, 6_600, 6_610)),
+        body={"capture": {"backlog": 1, "capacity": 16, "dir": "/data/captures", "next_index": 43},
+              "clients": ["unity"], "model": MODEL, "op": "stats",
+              "stats": {"counts": {"dropped": 3, "frames": 123, "results": 120}, "fps": 29.97,
+                        "stages": {"decode": STAGE, "encode": STAGE, "inference": STAGE, "postprocess": STAGE,
+                                   "preprocess": STAGE}, "uptime_s": 42.5}}),
+    "control_list_models": Message(Header(MessageType.CONTROL, seq=17, t_client_us=2_700), body={"op": "list_models"}),
+    "control_reply_list_models": Message(
+        Header(MessageType.CONTROL_REPLY, seq=17, **_times(2_700, 6_700, 6_705)),
+        body={"models": [{"current": True, "name": "style.onnx"}, {"current": False, "name": "style_b.onnx"}],
+              "op": "list_models"}),
+    "control_load_model": Message(Header(MessageType.CONTROL, seq=13, t_client_us=2_800),
+                                  body={"model": "style_b.onnx", "op": "load_model"}),
+    "control_reply_load_model": Message(Header(MessageType.CONTROL_REPLY, seq=13, generation=2,
+                                               **_times(2_800, 6_800, 7_800)),
                                         body={"generation": 2, "model": "style_b.onnx", "op": "load_model"}),
     "ping": Message(Header(MessageType.PING, seq=14, t_client_us=3_000)),
-    "pong": Message(Header(MessageType.PONG, seq=14, t_client_us=3_000, t_recv_us=7_000, t_send_us=7_001)),
+    "pong": Message(Header(MessageType.PONG, seq=14, **_times(3_000, 7_000, 7_001))),
 }  # fmt: skip
 
 
