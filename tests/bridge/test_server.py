@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -251,6 +252,29 @@ def test_the_client_reconnects_after_a_server_restart(start_server: StartServer,
         client.stylize(frame)  # nobody is listening
     start_server(bind=first.endpoint)
     assert client.stylize(frame).tobytes() == frame.tobytes()
+
+
+def test_a_streaming_client_resumes_after_a_server_restart(start_server: StartServer, connect: Connect) -> None:
+    first = start_server()
+    client = connect(first.endpoint, timeout=1.0)
+    client.rehandshake_interval = 0.2
+    rng = np.random.default_rng(4)
+
+    def stream_until_results(wanted: int, seconds: float) -> list[MessageType]:
+        kinds: list[MessageType] = []
+        deadline = time.monotonic() + seconds
+        while kinds.count(MessageType.RESULT) < wanted and time.monotonic() < deadline:
+            client.submit(noise(rng, 16, 8))  # never blocks, server or not
+            kinds += [reply.type for reply in client.poll(timeout=0.05)]
+        return kinds
+
+    assert stream_until_results(5, 10).count(MessageType.RESULT) == 5
+    first.stop()
+    assert MessageType.RESULT not in stream_until_results(1, 1.5)  # nobody there: frames wait or time out
+    session = client.server["session"]
+    start_server(bind=first.endpoint)
+    assert stream_until_results(5, 20).count(MessageType.RESULT) == 5
+    assert client.server["session"] != session  # a new handshake with the new server
 
 
 def test_a_major_version_mismatch_is_refused(start_server: StartServer, raw_dealer: Callable) -> None:
