@@ -65,8 +65,11 @@ def generate_keys(folder: str | Path, client_name: str = "client") -> Path:
         raise SecurityError(f"{folder} already holds server keys; use a new folder or delete them first")
     folder.mkdir(parents=True, exist_ok=True)
     (folder / AUTHORIZED).mkdir(exist_ok=True)
-    zmq.auth.create_certificates(str(folder), "server")
-    public, _ = zmq.auth.create_certificates(str(folder), client_name)
+    folder.chmod(0o700)
+    _, server_secret = zmq.auth.create_certificates(str(folder), "server")
+    public, client_secret = zmq.auth.create_certificates(str(folder), client_name)
+    for secret in (server_secret, client_secret):
+        Path(secret).chmod(0o600)  # a secret key readable by others is no secret
     shutil.copy(public, folder / AUTHORIZED / Path(public).name)
     return folder
 

@@ -67,14 +67,32 @@ def usable_providers(device: str = "auto") -> tuple[str, ...]:
 
 
 def create_session(path: str | Path, device: str = "auto") -> ort.InferenceSession:
-    """An inference session on the best provider that really works; logs which one it got."""
+    """An inference session on the best provider that really works; logs which one it got.
+
+    A GPU provider whose driver loads can still fail to start (cuDNN or cuBLAS missing); ONNX
+    Runtime then prints its own errors and falls back. Those are silenced while the session is
+    created, and the fallback is reported here once, in one line.
+    """
     options = ort.SessionOptions()
-    options.log_severity_level = 3  # errors only: a missing GPU is reported by us, once
+    options.log_severity_level = 3  # errors only
+    wanted = list(usable_providers(device))
+    ort.set_default_logger_severity(4 if len(wanted) > 1 else 3)  # 4: fatal only, while GPU providers are tried
     try:
-        session = ort.InferenceSession(str(path), sess_options=options, providers=list(usable_providers(device)))
+        session = ort.InferenceSession(str(path), sess_options=options, providers=wanted)
     except Exception as exc:  # onnxruntime raises its own exception types, not exported uniformly
         raise OnnxModelError(f"ONNX Runtime cannot load {path}: {exc}") from exc
-    log.info("ONNX Runtime session for %s on %s", Path(path).name, ", ".join(session.get_providers()))
+    finally:
+        ort.set_default_logger_severity(3)
+    got = session.get_providers()
+    failed = [p for p in wanted if p not in got]
+    if failed and device == "cuda" and not any(p in got for p in _PROVIDER_LIBRARIES):
+        raise OnnxModelError(
+            f"--device cuda was asked for, but ONNX Runtime could not start {', '.join(failed)} (are the CUDA "
+            "and cuDNN libraries onnxruntime-gpu needs installed?); use --device cpu"
+        )
+    if failed:
+        log.warning("ONNX Runtime could not start %s (CUDA or cuDNN libraries missing?)", ", ".join(failed))
+    log.info("ONNX Runtime session for %s on %s", Path(path).name, ", ".join(got))
     return session
 
 

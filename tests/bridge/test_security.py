@@ -55,6 +55,8 @@ def test_keys_command_writes_a_usable_set_and_will_not_overwrite(keys: Path) -> 
     names = {p.relative_to(keys).as_posix() for p in keys.rglob("*") if p.is_file()}
     assert names == {"server.key", "server.key_secret", "client.key", "client.key_secret",
                      "authorized_clients/client.key"}  # fmt: skip
+    assert {(keys / name).stat().st_mode & 0o777 for name in ("server.key_secret", "client.key_secret")} == {0o600}
+    assert keys.stat().st_mode & 0o077 == 0  # only the owner can list or enter the folder
     assert main(["keys", str(keys)]) == 1
 
 
