@@ -7,6 +7,7 @@ to the socket thread (ZeroMQ sockets belong to one thread).
 
 from __future__ import annotations
 
+import itertools
 import logging
 import threading
 import time
@@ -46,6 +47,7 @@ class InferenceWorker:
     ) -> None:
         self.scheduler, self.slot, self.stats, self.send = scheduler, slot, stats, send
         self.compare_dir = compare_dir
+        self._compares = itertools.count()
         self._thread = threading.Thread(target=self._run, name="inference-worker", daemon=True)
         self._stopping = threading.Event()
         self._thread.start()
@@ -113,7 +115,8 @@ class InferenceWorker:
             if self.compare_dir is None:
                 body["visual_error"] = "start the server with --compare-dir DIR to save comparison images"
             else:
-                name = f"compare_{time.strftime('%Y%m%d-%H%M%S')}_{header.seq:08d}.png"
+                # the server-wide count keeps two clients' comparisons in the same second apart
+                name = f"compare_{time.strftime('%Y%m%d-%H%M%S')}_{next(self._compares):06d}_{header.seq:08d}.png"
                 body["visual"] = str(save_comparison(self.compare_dir / name, ours_unit, engine_unit))
         self.stats.count("compares")
         reply = header.reply(MessageType.COMPARE_RESULT, generation=generation, t_recv_us=request.t_recv_us)
