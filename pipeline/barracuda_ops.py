@@ -10,7 +10,8 @@ from __future__ import annotations
 # Opsets whose operator forms Barracuda's importer handles (it never checks the opset itself; it
 # dispatches on each node's inputs). 9 gives the cleanest graphs and is what the docs recommend.
 RECOMMENDED_OPSET = 9
-KNOWN_OPSETS = range(7, 14)
+KNOWN_OPSETS = range(7, 14)  # what Barracuda's importer reads
+EXPORT_OPSETS = range(9, 14)  # what we write: torch cannot export nearest upsampling below opset 9
 
 # Documented operators and activations, plus the ones the importer registers without documenting.
 _OPERATORS = """

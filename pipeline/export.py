@@ -37,7 +37,7 @@ import torch
 from torch import nn
 
 from pipeline import __version__
-from pipeline.barracuda_ops import RECOMMENDED_OPSET
+from pipeline.barracuda_ops import EXPORT_OPSETS, RECOMMENDED_OPSET
 from pipeline.checkpoint import load_checkpoint
 from pipeline.contract import METADATA_PREFIX, PixelContract, image_to_unit_tensor
 from pipeline.errors import StylebridgeError
@@ -138,6 +138,11 @@ def export_onnx(
     """
     if io_mode not in IO_MODES:
         raise ExportError(f"--io must be one of {', '.join(IO_MODES)}, got {io_mode!r}")
+    if opset < EXPORT_OPSETS.start:  # (newer opsets than Barracuda reads are exported, then refused by validation)
+        raise ExportError(
+            f"opset {opset} cannot be exported (torch writes nearest upsampling from opset 9 on); "
+            f"use one of {EXPORT_OPSETS[0]}..{EXPORT_OPSETS[-1]}, 9 for Barracuda"
+        )
     start = time.perf_counter()
     checkpoint_path, files = Path(checkpoint_path), ModelFiles.beside(output)
     checkpoint = load_checkpoint(checkpoint_path)
@@ -233,18 +238,24 @@ def trace_to_onnx(
         warnings.filterwarnings("ignore", category=DeprecationWarning)
         warnings.filterwarnings("ignore", category=FutureWarning)
         warnings.filterwarnings("ignore", category=UserWarning, module=r"torch\.onnx")
-        torch.onnx.export(
-            module.eval(),
-            (example,),
-            buffer,
-            dynamo=False,
-            export_params=True,
-            opset_version=opset,
-            do_constant_folding=True,
-            input_names=["input"],
-            output_names=["output"],
-            dynamic_axes=dynamic,
-        )
+        try:
+            torch.onnx.export(
+                module.eval(),
+                (example,),
+                buffer,
+                dynamo=False,
+                export_params=True,
+                opset_version=opset,
+                do_constant_folding=True,
+                input_names=["input"],
+                output_names=["output"],
+                dynamic_axes=dynamic,
+            )
+        except Exception as exc:  # torch's exporter raises many types; the user needs one clear message
+            raise ExportError(
+                f"torch could not export this model at opset {opset}: {exc}. Export at opset 9 (the default), and "
+                "keep to the layers in pipeline/models (Barracuda runs only a subset of ONNX)"
+            ) from exc
     return onnx.load_from_string(buffer.getvalue())
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from pipeline.barracuda_ops import KNOWN_OPSETS, RECOMMENDED_OPSET
+from pipeline.barracuda_ops import EXPORT_OPSETS, RECOMMENDED_OPSET
 from pipeline.commands.common import resolution
 from pipeline.export import DEFAULT_REFERENCE_SIZE, IO_MODES, export_onnx
 
@@ -21,8 +21,8 @@ def add_graph_options(parser: argparse.ArgumentParser) -> None:
         "--opset",
         type=int,
         default=RECOMMENDED_OPSET,
-        choices=KNOWN_OPSETS,
-        metavar=f"{KNOWN_OPSETS[0]}..{KNOWN_OPSETS[-1]}",
+        choices=EXPORT_OPSETS,
+        metavar=f"{EXPORT_OPSETS[0]}..{EXPORT_OPSETS[-1]}",
         help="ONNX opset (9 gives Barracuda the cleanest graph)",
     )
 

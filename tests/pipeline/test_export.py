@@ -152,3 +152,15 @@ def test_cli_export_validate_and_stylize(
     image = save_png(tmp_path / "frame.png", frame)
     assert main(["stylize", str(model), str(image), "-o", str(tmp_path / "styled.png"), "--device", "cpu"]) == 0
     assert load_rgb(tmp_path / "styled.png").shape == frame.shape
+
+
+def test_opsets_torch_cannot_write_are_refused_clearly(
+    make_checkpoint: Callable[..., Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    checkpoint = make_checkpoint("tiny")
+    with pytest.raises(ExportError, match="opset 8 cannot be exported"):
+        export_onnx(checkpoint, tmp_path / "old.onnx", opset=8)
+    with pytest.raises(SystemExit):
+        main(["export", str(checkpoint), "-o", str(tmp_path / "old.onnx"), "--opset", "8"])
+    assert "9..13" in capsys.readouterr().err
+    assert not list(tmp_path.glob("old*"))
