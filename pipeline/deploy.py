@@ -36,7 +36,7 @@ import onnx
 
 from pipeline.errors import StylebridgeError
 from pipeline.export import ModelFiles, file_sha256, reference_names
-from pipeline.fileio import atomic_open, atomic_write_text
+from pipeline.fileio import atomic_open, atomic_write_text, exclusive_lock
 from pipeline.validate import validate_model
 
 log = logging.getLogger(__name__)
@@ -46,7 +46,8 @@ MANIFEST_NAME = "manifest.json"
 MANIFEST_FORMAT = "stylebridge.deployments"
 DEFAULT_KEEP = 3
 _MODEL_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
-_manifest_lock = threading.Lock()  # one deployment at a time per process (the watcher and `train --deploy-to`)
+LOCK_NAME = ".manifest.lock"  # hidden, so Unity does not import it
+_manifest_lock = threading.Lock()  # one deployment at a time: threads here, and (the lock file) other processes
 
 
 class DeployError(StylebridgeError, ValueError):
@@ -123,7 +124,7 @@ def deploy_model(
     sidecar = json.loads(source.sidecar.read_text()) if source.sidecar.exists() else None
     metadata = {p.key: p.value for p in model.metadata_props}
 
-    with _manifest_lock:
+    with _manifest_lock, exclusive_lock(folder / LOCK_NAME):
         manifest = read_manifest(folder)
         entry = manifest["models"].setdefault(name, {"current": None, "versions": []})
         version = 1 + max([v["version"] for v in entry["versions"]] + _versions_on_disk(folder, name), default=0)

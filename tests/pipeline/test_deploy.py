@@ -3,15 +3,25 @@
 from __future__ import annotations
 
 import json
+import multiprocessing
 import os
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import onnx
 import pytest
 
 from pipeline.cli import main
-from pipeline.deploy import DEFAULT_MODELS_DIR, DeployError, deploy_model, deployed_versions, read_manifest
+from pipeline.deploy import (
+    DEFAULT_MODELS_DIR,
+    LOCK_NAME,
+    DeployError,
+    deploy_model,
+    deployed_versions,
+    read_manifest,
+)
 from pipeline.export import ModelFiles, export_onnx, file_sha256
 from pipeline.onnx_runtime import read_contract
 
@@ -39,7 +49,10 @@ def test_deploy_writes_a_new_version_with_its_companions(exported: Path, unity_p
     assert manifest["models"]["mosaic"]["current"] == "mosaic_v0001.onnx"
     [entry] = deployed_versions(unity_project, "mosaic")
     assert entry["onnx_sha256"] == file_sha256(exported) and entry["source_checkpoint"] == "tiny_0.pt"
-    assert not [p for p in folder.iterdir() if p.name.startswith(".")]  # no temp files left
+    assert [p.name for p in folder.iterdir() if p.name.startswith(".")] == [LOCK_NAME]  # no temp files left
+    umask = os.umask(0o022)
+    os.umask(umask)
+    assert {p.stat().st_mode & 0o777 for p in folder.iterdir()} == {0o666 & ~umask}  # readable as any new file
 
 
 def test_old_versions_are_pruned_and_deployed_files_never_rewritten(exported: Path, unity_project: Path) -> None:
@@ -55,6 +68,25 @@ def test_old_versions_are_pruned_and_deployed_files_never_rewritten(exported: Pa
     assert "style_v0002.onnx" in names and "style_v0003.onnx" in names
     assert [v["version"] for v in deployed_versions(unity_project, "style")] == [2, 3]
     assert read_manifest(first.onnx.parent)["models"]["style"]["current"] == "style_v0003.onnx"
+
+
+RACE_DEPLOYS = 6
+
+
+def _deploy_many(exported: str, project: str, start: Any) -> list[int]:
+    start.wait(60)  # both processes begin together, so their deployments overlap
+    return [deploy_model(exported, project, name="race", keep=100).version for _ in range(RACE_DEPLOYS)]
+
+
+def test_two_processes_deploying_at_once_get_distinct_versions(exported: Path, unity_project: Path) -> None:
+    context = multiprocessing.get_context("spawn")
+    with context.Manager() as manager, ProcessPoolExecutor(2, mp_context=context) as pool:
+        start = manager.Barrier(2)
+        runs = [pool.submit(_deploy_many, str(exported), str(unity_project), start) for _ in range(2)]
+        versions = sorted(v for run in runs for v in run.result(timeout=120))
+    assert versions == list(range(1, 2 * RACE_DEPLOYS + 1))
+    entries = deployed_versions(unity_project, "race")
+    assert [e["version"] for e in entries] == versions  # no manifest update was lost
 
 
 def test_a_model_without_a_sidecar_deploys_alone(exported: Path, unity_project: Path, tmp_path: Path) -> None:
