@@ -25,7 +25,12 @@ def gram_matrix(features: torch.Tensor) -> torch.Tensor:
 
 
 class PerceptualLoss(nn.Module):
-    """Weighted content + style loss against one style image."""
+    """Weighted content + style loss against one style image.
+
+    The module is built on `style_unit`'s device: the style Gram targets are computed once, at
+    construction, so the VGG must already sit beside the style image (a GPU style image would
+    otherwise meet a CPU VGG). Put the style image on the training device and the loss is there too.
+    """
 
     def __init__(
         self,
@@ -38,7 +43,7 @@ class PerceptualLoss(nn.Module):
     ) -> None:
         super().__init__()
         layers = list(dict.fromkeys([*style_layers, CONTENT_LAYER]))
-        self.vgg = VGGFeatures(layers, weights, seed=seed)
+        self.vgg = VGGFeatures(layers, weights, seed=seed).to(style_unit.device)
         self.style_layers = tuple(style_layers)
         self.content_weight = content_weight
         self.style_weight = style_weight
@@ -47,7 +52,7 @@ class PerceptualLoss(nn.Module):
         for i, name in enumerate(self.style_layers):
             self.register_buffer(f"style_gram_{i}", gram_matrix(features[name]), persistent=False)
         # The content target needs only relu2_2: a shallow network saves a third of the VGG work.
-        self.content_vgg = VGGFeatures([CONTENT_LAYER], weights, seed=seed)
+        self.content_vgg = VGGFeatures([CONTENT_LAYER], weights, seed=seed).to(style_unit.device)
 
     def forward(self, output_unit: torch.Tensor, content_unit: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Both (N, 3, H, W) in [0, 1] -> (weighted content loss, weighted style loss)."""

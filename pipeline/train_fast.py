@@ -4,6 +4,10 @@
 pytorch/examples and nanoGPT: set up, then for each step forward, loss, backward, step, log,
 checkpoint. Checkpoints are self-describing (see `checkpoint.py`) and each gets a preview PNG.
 Runs launched with torchrun train data-parallel (DDP); rank 0 alone writes files.
+
+A resumed run continues the loss curve only with the settings it was started with, which every
+checkpoint saves (`train_config`): `FastTrainConfig.from_options` takes them from there for every
+setting not given explicitly, and `train_fast` warns about each one that differs.
 """
 
 from __future__ import annotations
@@ -28,18 +32,35 @@ from pipeline import distributed
 from pipeline.checkpoint import Checkpoint, load_checkpoint, save_checkpoint
 from pipeline.contract import image_to_unit_tensor
 from pipeline.data import EpochSampler, ImageFolderDataset
+from pipeline.errors import SettingsError, StylebridgeError
 from pipeline.fileio import atomic_write_text, load_rgb, save_png
 from pipeline.inference import TorchStylizer, resolve_device
 from pipeline.losses import PerceptualLoss
-from pipeline.models import StyleNet, create_model
+from pipeline.models import StyleNet, TransformerNet, create_model
 from pipeline.models.registry import resolve
 from pipeline.vgg import STYLE_LAYER_SETS, resolve_vgg_weights
 
 log = logging.getLogger(__name__)
 
+# How this process runs, not what the run is: a resumed run never takes these from its checkpoint.
+NOT_INHERITED = frozenset({"resume", "device", "workers", "amp", "channels_last", "progress"})
+# A resumed network is the checkpoint's: these cannot change it, so a differing value is ignored.
+ARCHITECTURE_SETTINGS = frozenset({"preset", "filters", "res_blocks", "variant"})
+
+
+class TrainingDivergedError(StylebridgeError, FloatingPointError):
+    """The loss became NaN or infinite; lower settings (the message names them) make training stable."""
+
 
 @dataclass
 class FastTrainConfig:
+    """Every setting of a `train fast` run; saved in each checkpoint as `train_config`.
+
+    With `resume`, the network, optimizer state, step and loss history come from that checkpoint and
+    every other setting is used as given here: build the config with `from_options` to take the run's
+    own settings for those not given explicitly (the CLI does).
+    """
+
     # -- data ---------------------------------------------------------------------------------
     data: str  # folder tree of content images (COCO train2014, game frames, ...)
     style: str  # the style image
@@ -73,9 +94,44 @@ class FastTrainConfig:
     progress: bool = True  # tqdm progress bar
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> FastTrainConfig:
+    def from_options(cls, options: dict[str, Any]) -> FastTrainConfig:
+        """A config from the settings given explicitly (other keys, such as the CLI's own, are dropped).
+
+        Settings not given take the dataclass defaults; with `resume`, they take the values saved in
+        that checkpoint instead (except NOT_INHERITED, which describe this machine), so that a resumed
+        run goes on exactly as the interrupted one would have.
+        """
         known = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in data.items() if k in known})
+        settings = {k: v for k, v in options.items() if k in known}
+        if settings.get("resume"):
+            saved = load_checkpoint(settings["resume"]).train_config or {}
+            settings = {**{k: v for k, v in saved.items() if k in known - NOT_INHERITED}, **settings}
+        missing = [f"--{name}" for name in ("data", "style", "out") if settings.get(name) is None]
+        if missing:
+            hint = (
+                f"{settings['resume']} holds no saved training settings"
+                if settings.get("resume")
+                else "or --resume CHECKPOINT to continue a run with its own settings"
+            )
+            raise SettingsError(f"`train fast` needs {', '.join(missing)} ({hint})")
+        return cls(**settings)
+
+    def validate(self) -> None:
+        """Refuse settings that cannot train before any work is done (the CLI prints these plainly)."""
+        if self.style_layers not in STYLE_LAYER_SETS:
+            raise SettingsError(
+                f"--style-layers must be one of {', '.join(STYLE_LAYER_SETS)}, got {self.style_layers!r}"
+            )
+        for name in ("image_size", "style_size", "batch_size", "epochs", "max_steps", "checkpoint_every", "log_every"):
+            value = getattr(self, name)
+            if value is not None and value < 1:
+                raise SettingsError(f"--{name.replace('_', '-')} must be at least 1, got {value}")
+        multiple = TransformerNet.contract.size_multiple
+        if self.image_size % multiple:
+            raise SettingsError(
+                f"--image-size must be a multiple of {multiple} (TransformerNet halves the image twice and "
+                f"doubles it back), got {self.image_size}; try {self.image_size + -self.image_size % multiple}"
+            )
 
 
 @dataclass
@@ -91,9 +147,12 @@ class TrainResult:
 
 
 def train_fast(config: FastTrainConfig) -> TrainResult:
-    """Train (or resume) a TransformerNet; returns where the final checkpoint and preview went."""
-    if config.style_layers not in STYLE_LAYER_SETS:
-        raise ValueError(f"--style-layers must be one of {', '.join(STYLE_LAYER_SETS)}")
+    """Train (or resume) a TransformerNet; returns where the final checkpoint and preview went.
+
+    A resumed run uses `config` as it is; each setting that differs from the one the checkpoint was
+    trained with is logged as a warning (see FastTrainConfig.from_options to inherit them instead).
+    """
+    config.validate()
     requested = resolve_device(config.device)
     dist_info = distributed.init_distributed(requested)
     device = distributed.training_device(requested, dist_info)
@@ -114,14 +173,18 @@ def _train(config: FastTrainConfig, device: torch.device, dist_info: distributed
     resumed = load_checkpoint(config.resume) if config.resume else None
     if resumed is not None:
         if resumed.architecture != "transformer_net":
-            raise ValueError(f"{config.resume} holds a {resumed.architecture}; `train fast` trains TransformerNet")
+            raise SettingsError(
+                f"{config.resume} holds a {resumed.architecture}; `train fast` resumes TransformerNet checkpoints only"
+            )
         model = resumed.build_model()
         preset = resumed.preset
         log.info("resuming %s from %s at step %d", resumed.name, config.resume, resumed.step)
+        if dist_info.is_main:
+            _warn_about_changed_settings(config, resumed.train_config or {}, config.resume)
     else:
         architecture, _ = resolve(config.preset)
         if architecture != "transformer_net":
-            raise ValueError(f"preset {config.preset!r} is not a TransformerNet; use tiny, small or original")
+            raise SettingsError(f"preset {config.preset!r} is not a TransformerNet; use tiny, small or original")
         preset = None if config.filters or config.res_blocks else config.preset
         model = create_model(
             config.preset, filters=config.filters, res_blocks=config.res_blocks, variant=config.variant
@@ -156,6 +219,7 @@ def _train(config: FastTrainConfig, device: torch.device, dist_info: distributed
     vgg_weights = resolve_vgg_weights(config.vgg_weights, seed=config.seed)
     log.info("loss network: %s", vgg_weights.description)
     style_unit = _load_style(config.style, config.style_size).to(device)
+    # Built on style_unit's device, the training device: only the memory format is left to set.
     criterion = PerceptualLoss(
         style_unit,
         STYLE_LAYER_SETS[config.style_layers],
@@ -163,7 +227,7 @@ def _train(config: FastTrainConfig, device: torch.device, dist_info: distributed
         config.content_weight,
         config.style_weight,
         seed=config.seed,
-    ).to(device, memory_format=memory_format)
+    ).to(memory_format=memory_format)
     scaler = torch.amp.GradScaler("cuda", enabled=use_amp)
     test_image = load_rgb(config.test_image) if config.test_image else dataset.first_readable()
     train_config = {**asdict(config), "vgg_weights_used": vgg_weights.description}
@@ -225,7 +289,7 @@ def _train(config: FastTrainConfig, device: torch.device, dist_info: distributed
             running += (content_loss.item(), style_loss.item(), total_loss.item())
             running_count += 1
             if not math.isfinite(running[2]):
-                raise FloatingPointError(f"loss became {running[2]} at step {step}; lower --lr or --style-weight")
+                raise TrainingDivergedError(f"loss became {running[2]} at step {step}; lower --lr or --style-weight")
             bar.update(1)
             bar.set_postfix(
                 content=f"{content_loss.item():.3g}",
@@ -260,6 +324,28 @@ def _train(config: FastTrainConfig, device: torch.device, dist_info: distributed
             log.warning("skipped %d unreadable training images (see warnings above)", skipped)
     throughput = images / elapsed if elapsed > 0 else 0.0
     return TrainResult(model.eval(), final, preview, step, history, throughput, skipped, step_ends)
+
+
+def _warn_about_changed_settings(config: FastTrainConfig, saved: dict[str, Any], checkpoint: str) -> None:
+    """A resumed run with other settings no longer continues the same loss curve: say so, setting by setting."""
+    for f in fields(config):
+        if f.name in NOT_INHERITED or f.name not in saved:
+            continue
+        now, before = getattr(config, f.name), saved[f.name]
+        if _comparable(now) == _comparable(before):
+            continue
+        flag = "--" + f.name.replace("_", "-")
+        if f.name in ARCHITECTURE_SETTINGS:
+            log.warning("%s %s ignored: the network resumed from %s was built with %s", flag, now, checkpoint, before)
+        else:
+            log.warning(
+                "%s %s differs from the %s the run in %s was trained with; using %s", flag, now, before, checkpoint, now
+            )
+
+
+def _comparable(value: Any) -> Any:
+    # filters may come back from a checkpoint or a caller as a list or as a tuple
+    return list(value) if isinstance(value, tuple) else value
 
 
 def _load_style(path: str, size: int | None) -> torch.Tensor:
