@@ -41,6 +41,8 @@ CHECKPOINT_VERSION = 1
 # pytorch/examples issue #367: models saved with torch<0.4 carry InstanceNorm running stats.
 _LEGACY_NORM_KEY = re.compile(r"(^|\.)in\d+\.(running_mean|running_var|num_batches_tracked)$")
 _WRAPPER_PREFIXES = ("module.", "_orig_mod.")  # DDP and torch.compile wrappers
+# torch's C++ checks prefix their messages with "[enforce fail at inline_container.cc:180] . ".
+_TORCH_ENFORCE_PREFIX = re.compile(r"^\[enforce fail at [^\]]*\][\s.]*")
 
 
 class CheckpointError(StylebridgeError, ValueError):
@@ -111,8 +113,8 @@ def load_checkpoint(path: str | Path) -> Checkpoint:
         raise CheckpointError(f"{path} does not exist or is not a file")
     try:
         data = torch.load(path, map_location="cpu", weights_only=True)
-    except pickle.UnpicklingError as exc:
-        if "Unsupported global" in str(exc):
+    except Exception as exc:  # on arbitrary bytes the unpickler fails with KeyError, IndexError, EOFError, ...
+        if isinstance(exc, pickle.UnpicklingError) and "Unsupported global" in str(exc):
             raise CheckpointError(
                 f"{path} holds pickled Python objects, not just weights (for example a whole module "
                 "saved with torch.save(model), as the few-shot authors' train.py does). stylebridge "
@@ -120,14 +122,18 @@ def load_checkpoint(path: str | Path) -> Checkpoint:
                 "torch.save(torch.load(path, weights_only=False).state_dict(), 'weights.pth')"
             ) from exc
         raise CheckpointError(_not_a_checkpoint(path, exc)) from exc
-    except (RuntimeError, EOFError, OSError, ValueError, zipfile.BadZipFile) as exc:
-        raise CheckpointError(_not_a_checkpoint(path, exc)) from exc
     return checkpoint_from_object(data, str(path))
 
 
-def _not_a_checkpoint(path: Path, exc: BaseException) -> str:
-    # torch's own messages are long and (for unpickling) suggest weights_only=False; keep the gist.
-    reason = "unreadable pickle data" if isinstance(exc, pickle.UnpicklingError) else str(exc).split(". ")[0]
+def _not_a_checkpoint(path: Path, exc: Exception) -> str:
+    """The gist of why torch.load failed: its own messages are long, suggest weights_only=False, or
+    (from the unpickler, e.g. KeyError: 101) mean nothing to the user."""
+    if isinstance(exc, EOFError):
+        reason = "the file is empty or cut short"
+    elif isinstance(exc, (RuntimeError, OSError, zipfile.BadZipFile)):  # the zip reader: messages worth keeping
+        reason = _TORCH_ENFORCE_PREFIX.sub("", str(exc)).split(". ")[0]
+    else:
+        reason = "unreadable pickle data"
     return (
         f"{path} is not a PyTorch checkpoint ({reason[:160]}). Expected a stylebridge "
         "checkpoint or a state_dict saved with torch.save(model.state_dict(), path); "

@@ -12,7 +12,6 @@ import logging
 import pickle
 import urllib.error
 import urllib.request
-import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -124,8 +123,15 @@ def _read_features(path: Path) -> dict[str, torch.Tensor]:
         raise VGGWeightsError(f"VGG-19 weights file {path} does not exist")
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)
-    except (pickle.UnpicklingError, RuntimeError, EOFError, OSError, ValueError, zipfile.BadZipFile) as exc:
-        raise VGGWeightsError(f"cannot read VGG-19 weights from {path}: {type(exc).__name__}") from exc
+    except Exception as exc:  # on arbitrary bytes the unpickler fails with KeyError, IndexError, EOFError, ...
+        if isinstance(exc, pickle.UnpicklingError) and "Unsupported global" in str(exc):
+            content = "a pickled module, not a state_dict; save vgg19().state_dict() instead"
+        else:
+            content = f"not a file written by torch.save ({type(exc).__name__})"
+        raise VGGWeightsError(
+            f"cannot read VGG-19 weights from {path}: {content}. Expected torchvision's {VGG19_FILE} "
+            f"(from {VGG19_URL}), or pass --vgg-weights random"
+        ) from exc
     return _features_only(state, str(path))
 
 
