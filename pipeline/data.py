@@ -16,6 +16,7 @@ import torch
 from PIL import Image
 from torch.utils.data import Dataset, Sampler
 
+from pipeline.errors import SettingsError
 from pipeline.fileio import ImageReadError, list_images, load_rgb
 
 log = logging.getLogger(__name__)
@@ -35,6 +36,8 @@ class ImageFolderDataset(Dataset[tuple[torch.Tensor, int]]):
     """Every image under a folder. Items are (uint8 (3, S, S) tensor, unreadable files skipped)."""
 
     def __init__(self, root: str | Path, image_size: int) -> None:
+        if image_size < 1:  # checked here, not at the first __getitem__, where PIL would fail deep in a worker
+            raise SettingsError(f"--image-size must be a positive number of pixels, got {image_size}")
         self.root = Path(root)
         self.paths = list_images(self.root)
         if not self.paths:
@@ -75,7 +78,7 @@ class EpochSampler(Sampler[int]):
     def __init__(self, size: int, batch_size: int, seed: int, rank: int = 0, world_size: int = 1) -> None:
         self.batches_per_epoch = size // (batch_size * world_size)
         if self.batches_per_epoch == 0:
-            raise ValueError(
+            raise SettingsError(
                 f"{size} training images are fewer than one batch of {batch_size} per process "
                 f"x {world_size} processes; add images or lower --batch-size"
             )

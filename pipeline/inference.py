@@ -11,7 +11,12 @@ import torch
 from torch.nn import functional as F
 
 from pipeline.contract import image_to_unit_tensor, unit_tensor_to_image
+from pipeline.errors import StylebridgeError
 from pipeline.models import StyleNet
+
+
+class DeviceUnavailableError(StylebridgeError, RuntimeError):
+    """The device asked for (--device cuda) is not there; a user setting, so the CLI reports it plainly."""
 
 
 def resolve_device(name: str = "auto") -> torch.device:
@@ -20,7 +25,9 @@ def resolve_device(name: str = "auto") -> torch.device:
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     device = torch.device(name)
     if device.type == "cuda" and not torch.cuda.is_available():
-        raise RuntimeError("--device cuda was asked for, but PyTorch sees no CUDA GPU; use --device cpu")
+        raise DeviceUnavailableError(
+            "--device cuda was asked for, but PyTorch sees no CUDA GPU; use --device cpu (or --device auto)"
+        )
     return device
 
 

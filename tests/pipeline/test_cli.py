@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import argparse
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 
 from pipeline.checkpoint import load_checkpoint
 from pipeline.cli import build_parser, main
@@ -91,3 +93,89 @@ def test_demo_runs_end_to_end_with_random_filters(tmp_path: Path, capsys: pytest
     assert load_rgb(out / "bridge_frame.png").shape == load_rgb(out / "data" / "test_frame.png").shape
     through_bridge, preview = load_rgb(out / "bridge_frame.png"), load_rgb(out / "run" / "final.png")
     assert np.abs(through_bridge.astype(int) - preview).max() <= 1  # row order and contract honoured end to end
+
+
+def _train_fast(data_dir: Path, style_image: Path, out: Path, *options: str) -> list[str]:
+    """`train fast` with small, non-default settings (so that a resume must find them in the checkpoint)."""
+    return [
+        "-q", "train", "fast", "--data", str(data_dir), "--style", str(style_image), "--out", str(out),
+        "--image-size", "32", "--batch-size", "2", "--epochs", "100", "--lr", "3e-3", "--seed", "3",
+        "--style-weight", "3e9", "--vgg-weights", "random", "--style-layers", "examples", "--log-every", "5",
+        "--workers", "0",
+        "--device", "cpu", "--no-progress", *options,
+    ]  # fmt: skip
+
+
+def test_resume_continues_with_the_runs_own_settings(
+    data_dir: Path, style_image: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    first = tmp_path / "first"
+    assert main(_train_fast(data_dir, style_image, first, "--max-steps", "20", "--checkpoint-every", "10")) == 0
+    # Resume from the step-10 checkpoint naming none of the run's settings: seed, style weight, lr,
+    # image size, batch size, ... and the 20 steps must all come from the checkpoint.
+    caplog.clear()
+    resume = ["-q", "train", "fast", "--resume", str(first / "checkpoints" / "ckpt_step_0000010.pt")]
+    assert main([*resume, "--out", str(tmp_path / "second"), "--no-progress"]) == 0
+    uninterrupted = json.loads((first / "history.json").read_text())
+    resumed = json.loads((tmp_path / "second" / "history.json").read_text())
+    assert [h["step"] for h in resumed] == [5, 10, 15, 20]
+    for a, b in zip(uninterrupted, resumed, strict=True):
+        assert a["total"] == pytest.approx(b["total"], rel=1e-4)
+    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert [w.split()[0] for w in warnings] == ["--out"]  # the one setting given, and it differs
+
+
+def test_resume_warns_about_an_option_that_differs(
+    data_dir: Path, style_image: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    assert main(_train_fast(data_dir, style_image, tmp_path / "run", "--max-steps", "2")) == 0
+    caplog.clear()
+    resume = ["-q", "train", "fast", "--resume", str(tmp_path / "run" / "final.pt"), "--no-progress"]
+    assert main([*resume, "--max-steps", "3", "--style-weight", "1e9", "--seed", "3", "--preset", "small"]) == 0
+    warnings = {r.getMessage().split()[0]: r.getMessage() for r in caplog.records if r.levelname == "WARNING"}
+    assert set(warnings) == {"--max-steps", "--style-weight", "--preset"}  # --seed 3 is the run's own
+    assert "differs from the 3000000000.0 the run in" in warnings["--style-weight"]
+    assert warnings["--style-weight"].endswith("using 1000000000.0")
+    assert "--preset small ignored: the network resumed from" in warnings["--preset"]
+    final = load_checkpoint(tmp_path / "run" / "final.pt")
+    assert final.step == 3 and final.preset == "tiny"
+    assert final.train_config is not None and final.train_config["style_weight"] == 1e9
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        pytest.param(
+            ["--device", "cuda"],
+            "PyTorch sees no CUDA GPU; use --device cpu",
+            marks=pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has a GPU"),
+            id="cuda without a GPU",
+        ),
+        pytest.param(["--batch-size", "64"], "12 training images are fewer than one batch", id="batch too large"),
+        pytest.param(["--image-size", "0"], "--image-size must be at least 1, got 0", id="image size 0"),
+        pytest.param(["--image-size", "30"], "--image-size must be a multiple of 4", id="image size 30"),
+        pytest.param(["--max-steps", "0"], "--max-steps must be at least 1", id="no steps"),
+    ],
+)
+def test_bad_training_settings_fail_without_a_traceback(
+    data_dir: Path,
+    style_image: Path,
+    tmp_path: Path,
+    options: list[str],
+    message: str,
+    capsys: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    assert main([*_train_fast(data_dir, style_image, tmp_path / "run"), *options]) == 1
+    assert "Traceback" not in capsys.readouterr().err
+    assert [r.levelname for r in caplog.records] == ["ERROR"] and message in caplog.records[0].getMessage()
+
+
+def test_train_without_data_or_a_checkpoint_to_resume_says_what_is_missing(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, make_checkpoint: Callable[..., Path]
+) -> None:
+    assert main(["train", "fast", "--out", str(tmp_path / "run")]) == 1
+    assert "`train fast` needs --data, --style (or --resume CHECKPOINT" in caplog.text
+    fewshot = make_checkpoint("fewshot-small")
+    assert main(["train", "fast", "--resume", str(fewshot), "--data", "d", "--style", "s", "--out", "o"]) == 1
+    assert "holds a fewshot_generator; `train fast` resumes TransformerNet checkpoints only" in caplog.text

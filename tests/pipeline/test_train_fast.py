@@ -1,16 +1,18 @@
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
 
-from pipeline.checkpoint import load_checkpoint
+from pipeline.checkpoint import Checkpoint, load_checkpoint, save_checkpoint
 from pipeline.data import ImageFolderDataset
+from pipeline.errors import SettingsError
 from pipeline.fileio import load_rgb
-from pipeline.models import ModelConfigError
+from pipeline.models import ModelConfigError, create_model
 from pipeline.train_fast import FastTrainConfig, train_fast
 
 
@@ -100,9 +102,15 @@ def test_imagenet_weights_file_is_used(
 
 
 def test_bad_settings_fail_clearly(data_dir: Path, style_image: Path, tmp_path: Path) -> None:
-    with pytest.raises(ValueError, match="fewer than one batch"):
+    with pytest.raises(SettingsError, match="fewer than one batch"):
         train_fast(small_config(data_dir, style_image, tmp_path / "a", batch_size=64))
-    with pytest.raises(ValueError, match="not a TransformerNet"):
+    with pytest.raises(SettingsError, match="at least 1, got 0"):
+        train_fast(small_config(data_dir, style_image, tmp_path / "a", image_size=0))
+    with pytest.raises(SettingsError, match=r"multiple of 4.*got 30; try 32"):
+        train_fast(small_config(data_dir, style_image, tmp_path / "a", image_size=30))
+    with pytest.raises(SettingsError, match="--checkpoint-every must be at least 1"):
+        train_fast(small_config(data_dir, style_image, tmp_path / "a", checkpoint_every=0))
+    with pytest.raises(SettingsError, match="not a TransformerNet"):
         train_fast(small_config(data_dir, style_image, tmp_path / "b", preset="fewshot-small"))
     with pytest.raises(ModelConfigError, match="known models"):
         train_fast(small_config(data_dir, style_image, tmp_path / "c", preset="gigantic"))
@@ -111,8 +119,35 @@ def test_bad_settings_fail_clearly(data_dir: Path, style_image: Path, tmp_path: 
     (tmp_path / "empty").mkdir()
     with pytest.raises(FileNotFoundError, match="no images"):
         train_fast(small_config(tmp_path / "empty", style_image, tmp_path / "d"))
-    with pytest.raises(ValueError, match="style-layers"):
+    with pytest.raises(SettingsError, match="style-layers"):
         train_fast(small_config(data_dir, style_image, tmp_path / "e", style_layers="all"))
+    assert not (tmp_path / "a").exists()  # refused before any work
+
+
+def test_options_not_given_come_from_the_resumed_checkpoint(tmp_path: Path) -> None:
+    saved = {
+        **asdict(FastTrainConfig("frames", "style.png", "run", seed=3, style_weight=3e9, filters=(4, 8, 16))),
+        "device": "cuda",  # how that machine ran: never inherited
+        "workers": 2,
+        "vgg_weights_used": "random filters (seed 3)",  # a note beside the settings, not a setting
+    }
+    path = save_checkpoint(tmp_path / "ckpt.pt", Checkpoint.from_model(create_model("tiny"), train_config=saved))
+    config = FastTrainConfig.from_options({"resume": str(path), "lr": 0.5, "command": "train"})
+    assert (config.data, config.style, config.out, config.seed, config.style_weight) == (
+        "frames", "style.png", "run", 3, 3e9
+    )  # fmt: skip
+    assert config.filters == (4, 8, 16) and config.lr == 0.5 and config.resume == str(path)
+    assert config.device == "auto" and config.workers is None
+
+    fresh = FastTrainConfig.from_options({"data": "d", "style": "s", "out": "o", "seed": 5})
+    assert fresh == FastTrainConfig("d", "s", "o", seed=5)
+    with pytest.raises(SettingsError, match=r"needs --data, --style.*--resume CHECKPOINT"):
+        FastTrainConfig.from_options({"out": "o"})
+    bare = save_checkpoint(tmp_path / "bare.pt", Checkpoint.from_model(create_model("tiny")))
+    with pytest.raises(
+        SettingsError, match=r"needs --data, --style, --out .*bare\.pt holds no saved training settings"
+    ):
+        FastTrainConfig.from_options({"resume": str(bare)})
 
 
 def test_training_is_reproducible(data_dir: Path, style_image: Path, tmp_path: Path) -> None:
