@@ -30,16 +30,19 @@ def init_distributed(device: torch.device) -> DistInfo:
     if world_size <= 1:
         return DistInfo()
     info = DistInfo(int(os.environ["RANK"]), world_size, int(os.environ.get("LOCAL_RANK", "0")))
+    gpu = torch.device("cuda", info.local_rank) if device.type == "cuda" else None
+    if gpu is not None:
+        # Before NCCL starts: otherwise every rank's communicator (and a CUDA context) lands on GPU 0.
+        torch.cuda.set_device(gpu)
     if not dist.is_initialized():
-        backend = "nccl" if device.type == "cuda" else "gloo"
-        dist.init_process_group(backend=backend)
+        dist.init_process_group(backend="nccl" if gpu is not None else "gloo", device_id=gpu)
     return info
 
 
 def training_device(requested: torch.device, info: DistInfo) -> torch.device:
-    """Each torchrun process on a GPU machine uses the GPU numbered by its LOCAL_RANK."""
+    """Each torchrun process on a GPU machine uses the GPU numbered by its LOCAL_RANK (made current by
+    init_distributed)."""
     if requested.type == "cuda" and info.enabled:
-        torch.cuda.set_device(info.local_rank)
         return torch.device("cuda", info.local_rank)
     return requested
 

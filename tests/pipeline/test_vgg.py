@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import pytest
 import torch
 
 from pipeline import vgg
+from pipeline.demo import choose_vgg_weights
 from pipeline.vgg import (
     RELU_INDEX,
     STYLE_LAYER_SETS,
@@ -81,3 +83,30 @@ def test_random_filters_are_seeded() -> None:
     a, b, c = (VGGFeatures(["relu2_2"], weights, seed=s) for s in (1, 1, 2))
     torch.testing.assert_close(a.features[2].weight, b.features[2].weight)
     assert not torch.equal(a.features[2].weight, c.features[2].weight)
+
+
+def test_demo_falls_back_to_random_filters_loudly_when_offline(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path))  # an empty hub cache
+    monkeypatch.setattr(vgg, "VGG19_URL", "http://127.0.0.1:9/vgg19-dcbb9e9d.pth")  # nothing listens on port 9
+    with caplog.at_level(logging.WARNING, logger="pipeline.demo"):
+        spec = choose_vgg_weights(None)
+    assert spec == "random"
+    assert "random filters" in resolve_vgg_weights(spec).description  # what the demo then trains with
+    [record] = caplog.records
+    assert record.levelno == logging.WARNING
+    text = record.getMessage()
+    assert "NO IMAGENET VGG-19 WEIGHTS" in text and "RANDOM-FILTER loss network" in text
+    assert "could not download" in text and str(vgg.hub_cache_path()) in text  # why, and where the file goes
+
+
+def test_demo_uses_imagenet_weights_quietly_when_cached(
+    tmp_path: Path, vgg_weights_file: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path))
+    vgg.hub_cache_path().parent.mkdir(parents=True)
+    vgg.hub_cache_path().write_bytes(vgg_weights_file.read_bytes())
+    with caplog.at_level(logging.WARNING):
+        assert choose_vgg_weights(None) is None  # None: ImageNet weights from the cache
+    assert caplog.records == []
