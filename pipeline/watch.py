@@ -8,9 +8,11 @@ into deployments:
   still fails to load (truncated, corrupt, not a checkpoint) is logged and skipped until it changes
   again; the model deployed before it stays current.
 * bursts: of the checkpoints that arrived during one quiet period, only the newest is deployed.
-* restarts: on start, the newest checkpoint is deployed only if it was written after the current
-  deployment (so an older one never replaces it), and a checkpoint whose SHA-256 is the current
-  version's source is never redeployed.
+* restarts: on start, the newest checkpoint is deployed only if it is newer than the current
+  version's source checkpoint (found by name and SHA-256 in the folder; when it is not there, newer
+  than the deployment itself), so an older one never replaces it and one written while the last
+  export ran is not missed; a checkpoint whose SHA-256 is the current version's source is never
+  redeployed.
 
 `train fast --deploy-to UNITY_PROJECT` runs a watcher beside training (see pipeline/commands/train.py).
 """
@@ -150,9 +152,10 @@ class CheckpointWatcher:
         return [r.deployment for r in self.results if r.deployment is not None]
 
     def start(self) -> None:
-        self._catch_up()
+        # Watch first, then look at what is there: a checkpoint arriving in between is seen either way.
         self._observer.schedule(_Events(self._notify), str(self.checkpoint_dir), recursive=False)
         self._observer.start()
+        self._catch_up()
         self._worker.start()
         log.info(
             "watching %s: new checkpoints go to %s as %s",
@@ -162,23 +165,29 @@ class CheckpointWatcher:
         )
 
     def _catch_up(self) -> None:
-        """Queue the newest existing checkpoint if it was written after the current deployment."""
+        """Queue the newest existing checkpoint if it is newer than what is deployed."""
         existing = [p for p in self.checkpoint_dir.iterdir() if is_checkpoint_file(p) and p.is_file()]
         if not existing:
             return
         newest = max(existing, key=lambda p: (p.stat().st_mtime_ns, p.name))
         settings = self.settings
         versions = deployed_versions(settings.unity_project, settings.name, settings.models_dir)
-        if versions:
-            deployed_at = datetime.fromisoformat(versions[-1]["deployed_at"]).timestamp()
-            if newest.stat().st_mtime <= deployed_at:
-                log.info(
-                    "%s was written before the current %s was deployed; nothing to catch up",
-                    newest.name,
-                    versions[-1]["onnx"],
-                )
-                return
+        if versions and not self._newer_than_deployed(newest, versions[-1]):
+            log.info("%s is not newer than the current %s; nothing to catch up", newest.name, versions[-1]["onnx"])
+            return
         self._notify(newest)
+
+    def _newer_than_deployed(self, checkpoint: Path, current: dict) -> bool:
+        source = self.checkpoint_dir / str(current.get("source_checkpoint") or "")
+        if (
+            is_checkpoint_file(source)
+            and source.is_file()
+            and file_sha256(source) == current["source_checkpoint_sha256"]
+        ):
+            # the deployed model's own checkpoint is here: compare with when it was written
+            return checkpoint != source and checkpoint.stat().st_mtime_ns > source.stat().st_mtime_ns
+        # it came from elsewhere (or was overwritten): compare with when it was deployed
+        return checkpoint.stat().st_mtime > datetime.fromisoformat(current["deployed_at"]).timestamp()
 
     def stop(self, timeout: float = 120.0) -> None:
         """Stop watching; a deployment in progress is finished first (it is atomic either way)."""
@@ -264,7 +273,12 @@ class CheckpointWatcher:
         except Exception as exc:  # the watcher outlives any one bad checkpoint
             self._failed[checkpoint] = signature
             message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-            log.error("%s was not deployed: %s. The previously deployed model stays current.", checkpoint.name, message)
+            log.error(
+                "%s was not deployed: %s. The previously deployed model stays current (the file is tried again "
+                "when it changes, so one still being written is deployed once complete).",
+                checkpoint.name,
+                message,
+            )
             log.debug("failure details", exc_info=True)
             self.results.append(WatchResult(checkpoint, None, message, self._latency(signature)))
             return

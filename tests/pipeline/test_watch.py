@@ -135,9 +135,44 @@ def test_a_restarted_watcher_does_not_redeploy(
     latest = checkpoints / "ckpt_step_0000100.pt"
     os.utime(latest, None)  # touched, unchanged: its hash is the deployed one
     with CheckpointWatcher(checkpoints, settings, settle_seconds=SETTLE) as third:
-        wait_for(lambda: "is already the deployed run_v0001.onnx" in caplog.text, "the touched file to be checked")
+        wait_for(lambda: caplog.text.count("nothing to catch up") == 2, "the touched file to be recognised")
         _settled(third)
         assert third.results == []
+    assert len(deployed_versions(settings.unity_project, "run")) == 1
+
+
+def test_a_restarted_watcher_deploys_a_checkpoint_written_during_the_last_export(
+    checkpoints: Path, settings: DeploySettings, make_checkpoint: Callable[..., Path]
+) -> None:
+    first_checkpoint = make_checkpoint("tiny", seed=1, path=checkpoints / "ckpt_step_0000100.pt")
+    with CheckpointWatcher(checkpoints, settings, settle_seconds=SETTLE) as first:
+        wait_for(lambda: first.deployments, "the first deployment")
+    # Written while that export ran, and the watcher stopped before it noticed: its mtime is older
+    # than the deployment, newer than the deployed checkpoint.
+    missed = make_checkpoint("tiny", seed=2, path=checkpoints / "ckpt_step_0000200.pt")
+    written = first_checkpoint.stat().st_mtime + 0.01
+    os.utime(missed, (written, written))
+    with CheckpointWatcher(checkpoints, settings, settle_seconds=SETTLE) as second:
+        wait_for(lambda: second.results, "the catch-up deployment")
+        _settled(second)
+        [result] = second.results
+    assert result.checkpoint == missed and _current_source(settings) == file_sha256(missed)
+
+
+def test_a_writer_pausing_longer_than_the_settle_time_still_deploys_the_complete_file(
+    watcher: CheckpointWatcher, settings: DeploySettings, checkpoints: Path, make_checkpoint: Callable[..., Path]
+) -> None:
+    data = make_checkpoint("tiny", seed=3).read_bytes()
+    target = checkpoints / "ckpt_step_0000300.pt"
+    with open(target, "wb") as handle:
+        handle.write(data[: len(data) // 2])
+        handle.flush()
+        time.sleep(3 * SETTLE)  # the watcher gives up waiting and tries the half file: it must not deploy it
+        handle.write(data[len(data) // 2 :])
+    wait_for(lambda: watcher.deployments, "the complete file's deployment")
+    _settled(watcher)
+    assert [r.deployment is not None for r in watcher.results] in ([True], [False, True])
+    assert _current_source(settings) == file_sha256(target)
     assert len(deployed_versions(settings.unity_project, "run")) == 1
 
 
