@@ -8,6 +8,8 @@ its FRAME had, with the FRAME's alpha channel.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import torch
 
@@ -17,8 +19,8 @@ from pipeline.contract import image_to_unit_tensor, linear_to_srgb, srgb_to_line
 CHANNELS_TO_FORMAT = {4: PixelFormat.RGBA32, 3: PixelFormat.RGB24}
 
 
-def payload_array(header: Header, payload: memoryview | bytes) -> np.ndarray:
-    """A read-only (H, W, C) uint8 view of one image payload, rows in the order they were sent."""
+def payload_array(header: Header, payload: Any) -> np.ndarray:
+    """A read-only (H, W, C) uint8 view of one image payload (any bytes-like object), rows in the order sent."""
     channels = BYTES_PER_PIXEL[header.pixel_format]
     return np.frombuffer(payload, dtype=np.uint8).reshape(header.height, header.width, channels)
 

@@ -205,7 +205,9 @@ def decode_header(data: bytes | memoryview) -> Header:
 @dataclass
 class Message:
     header: Header
-    images: list[memoryview | bytes] = field(default_factory=list)
+    # bytes-like image payloads (bytes, memoryview, numpy array, zmq.Frame): a decoded message keeps
+    # the parts it was given, so a received zmq.Frame can be sent on without copying or re-wrapping
+    images: list[Any] = field(default_factory=list)
     body: dict[str, Any] | None = None
 
 
@@ -214,12 +216,12 @@ def encode_body(body: dict[str, Any]) -> bytes:
     return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode()
 
 
-def encode_message(message: Message) -> list[bytes | memoryview]:
+def encode_message(message: Message) -> list[Any]:
     """The multipart frames of `message` (image parts are passed through without copying)."""
     layout = LAYOUTS[message.header.type]
     if len(message.images) != layout.images or (message.body is not None) != layout.body:
         raise ValueError(f"{message.header.type.name} carries {layout.images} image(s) and body={layout.body}")
-    parts: list[bytes | memoryview] = [message.header.encode(), *message.images]
+    parts: list[Any] = [message.header.encode(), *message.images]
     if message.body is not None:
         parts.append(encode_body(message.body))
     return parts
@@ -240,11 +242,10 @@ def decode_message(parts: list[Any], max_pixels: int = DEFAULT_MAX_PIXELS) -> Me
             f"{', a JSON body' if layout.body else ''}), got {len(buffers)}",
             header.seq,
         )
-    images = buffers[1 : 1 + layout.images]
-    if images:
-        check_image_parts(header, images, max_pixels)
+    if layout.images:
+        check_image_parts(header, buffers[1 : 1 + layout.images], max_pixels)
     body = decode_body(buffers[-1], header.seq) if layout.body else None
-    return Message(header, images, body)
+    return Message(header, list(parts[1 : 1 + layout.images]), body)
 
 
 def check_image_parts(header: Header, images: list[memoryview], max_pixels: int) -> None:
