@@ -231,7 +231,7 @@ def decode_message(parts: list[Any], max_pixels: int = DEFAULT_MAX_PIXELS) -> Me
     """Validate and decode multipart frames (bytes, memoryviews or zmq.Frames) into a Message."""
     if not parts:
         raise ProtocolError(ErrorCode.BAD_PARTS, "empty message")
-    buffers = [part.buffer if hasattr(part, "buffer") else memoryview(part) for part in parts]
+    buffers = [memoryview(part) for part in parts]  # bytes, memoryviews and zmq.Frames all export buffers
     header = decode_header(buffers[0])
     layout = LAYOUTS[header.type]
     expected = 1 + layout.images + layout.body
@@ -306,6 +306,6 @@ def readable_header(parts: list[Any]) -> Header | None:
     if not parts:
         return None
     try:
-        return decode_header(parts[0].buffer if hasattr(parts[0], "buffer") else memoryview(parts[0]))
+        return decode_header(memoryview(parts[0]))
     except ProtocolError:
         return None

@@ -182,7 +182,7 @@ class CheckpointWatcher:
         if (
             is_checkpoint_file(source)
             and source.is_file()
-            and file_sha256(source) == current["source_checkpoint_sha256"]
+            and file_sha256(source) == current.get("source_checkpoint_sha256")
         ):
             # the deployed model's own checkpoint is here: compare with when it was written
             return checkpoint != source and checkpoint.stat().st_mtime_ns > source.stat().st_mtime_ns
