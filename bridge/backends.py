@@ -15,11 +15,11 @@ from typing import Any, Protocol
 
 import torch
 
-from pipeline.checkpoint import load_checkpoint
-from pipeline.contract import PixelContract
-from pipeline.errors import StylebridgeError
-from pipeline.inference import TorchStylizer, resolve_device
-from pipeline.onnx_runtime import OnnxStylizer
+from pipeline.core.contract import PixelContract
+from pipeline.core.errors import StylebridgeError
+from pipeline.export.runtime import OnnxStylizer
+from pipeline.inference.torch_stylizer import TorchStylizer, resolve_device
+from pipeline.models.checkpoint import load_checkpoint
 
 log = logging.getLogger(__name__)
 

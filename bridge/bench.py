@@ -29,8 +29,8 @@ from bridge.client import BridgeClient
 from bridge.pixels import frame_to_unit
 from bridge.protocol import Header, Message, MessageType, PixelFormat, encode_message
 from bridge.server import BridgeServer, ServerConfig
-from pipeline.checkpoint import Checkpoint, save_checkpoint
 from pipeline.models import create_model
+from pipeline.models.checkpoint import Checkpoint, save_checkpoint
 
 LOOPBACK = "tcp://127.0.0.1:0"
 

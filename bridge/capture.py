@@ -30,7 +30,7 @@ from PIL import Image
 
 from bridge.pixels import frame_to_image
 from bridge.protocol import Header
-from pipeline.fileio import TEMP_SUFFIX, atomic_write_text, save_png
+from pipeline.core.fileio import TEMP_SUFFIX, atomic_write_text, save_png
 
 log = logging.getLogger(__name__)
 

@@ -34,7 +34,7 @@ from bridge.protocol import (
     encode_message,
 )
 from bridge.security import secure_client
-from pipeline.errors import StylebridgeError
+from pipeline.core.errors import StylebridgeError
 
 log = logging.getLogger(__name__)
 

@@ -14,8 +14,8 @@ import numpy as np
 import torch
 from torch.nn import functional as F
 
-from pipeline.contract import unit_to_uint8
-from pipeline.fileio import save_png
+from pipeline.core.contract import unit_to_uint8
+from pipeline.core.fileio import save_png
 
 PSNR_CAP = 100.0
 SSIM_WINDOW, SSIM_SIGMA, SSIM_K1, SSIM_K2 = 11, 1.5, 0.01, 0.03

@@ -14,7 +14,7 @@ import numpy as np
 import torch
 
 from bridge.protocol import BYTES_PER_PIXEL, ColorEncoding, Header, PixelFormat, RowOrder
-from pipeline.contract import image_to_unit_tensor, linear_to_srgb, srgb_to_linear, unit_tensor_to_image
+from pipeline.core.contract import image_to_unit_tensor, linear_to_srgb, srgb_to_linear, unit_tensor_to_image
 
 CHANNELS_TO_FORMAT = {4: PixelFormat.RGBA32, 3: PixelFormat.RGB24}
 

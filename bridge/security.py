@@ -23,7 +23,7 @@ import zmq
 import zmq.auth
 from zmq.auth.thread import ThreadAuthenticator
 
-from pipeline.errors import StylebridgeError
+from pipeline.core.errors import StylebridgeError
 
 AUTHORIZED = "authorized_clients"
 

@@ -49,7 +49,7 @@ from bridge.security import CurveServer, check_bind, secure_server
 from bridge.stats import Stats
 from bridge.worker import InferenceWorker, Request
 from pipeline import __version__
-from pipeline.errors import StylebridgeError
+from pipeline.core.errors import StylebridgeError
 
 log = logging.getLogger(__name__)
 

@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 import torch
 
-from pipeline.fileio import save_png
-from pipeline.synthetic import game_frame, mosaic_style
-from pipeline.vgg import build_vgg19_features
+from pipeline.core.fileio import save_png
+from pipeline.core.synthetic import game_frame, mosaic_style
+from pipeline.training.vgg import build_vgg19_features
 
 
 @pytest.fixture

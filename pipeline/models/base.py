@@ -8,7 +8,7 @@ from typing import Any, ClassVar
 import torch
 from torch import nn
 
-from pipeline.contract import ContractError, PixelContract
+from pipeline.core.contract import ContractError, PixelContract
 
 
 def _tracing() -> bool:

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 import torch
 from torch import nn
 
-from pipeline.contract import PixelContract
+from pipeline.core.contract import PixelContract
 from pipeline.models.base import StyleNet
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from pipeline.errors import StylebridgeError
+from pipeline.core.errors import StylebridgeError
 from pipeline.models.base import StyleNet
 from pipeline.models.fewshot import FewShotGenerator
 from pipeline.models.transformer_net import TransformerNet

@@ -9,8 +9,8 @@ import numpy as np
 import torch
 
 from bridge.protocol import PixelFormat
-from pipeline.checkpoint import Checkpoint, save_checkpoint
 from pipeline.models import create_model
+from pipeline.models.checkpoint import Checkpoint, save_checkpoint
 
 
 def tiny_checkpoint(path: Path, seed: int) -> Path:

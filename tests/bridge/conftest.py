@@ -17,7 +17,7 @@ from bridge_testing import tiny_checkpoint
 from bridge.backends import Backend, load_backend
 from bridge.client import BridgeClient
 from bridge.server import BridgeServer, ServerConfig
-from pipeline.export import export_onnx
+from pipeline.export.exporter import export_onnx
 
 LOOPBACK = "tcp://127.0.0.1:0"
 RECEIVE_MS = 5000

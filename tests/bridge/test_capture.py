@@ -19,7 +19,7 @@ from bridge.capture import MANIFEST, CaptureRequest, CaptureStore
 from bridge.client import BridgeClient
 from bridge.protocol import ErrorCode, Header, MessageType, PixelFormat, RowOrder
 from bridge.server import BridgeServer
-from pipeline.fileio import load_rgb
+from pipeline.core.fileio import load_rgb
 
 pytestmark = pytest.mark.timeout(120)
 REPO = Path(__file__).resolve().parents[2]

@@ -10,7 +10,7 @@ from bridge.compare import PSNR_CAP, compare_images, heatmap, ssim
 from bridge.pixels import frame_to_image, frame_to_unit, payload_array, unit_to_frame
 from bridge.protocol import ColorEncoding, Header, MessageType, PixelFormat, RowOrder
 from bridge.scheduler import Job, Scheduler
-from pipeline.contract import linear_to_srgb
+from pipeline.core.contract import linear_to_srgb
 
 
 def _header(fmt: PixelFormat, rows: RowOrder, encoding: ColorEncoding, width: int, height: int) -> Header:

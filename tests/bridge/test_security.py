@@ -13,7 +13,7 @@ from bridge.backends import load_backend
 from bridge.client import BridgeClient, BridgeTimeout
 from bridge.security import SecurityError, check_bind, is_loopback
 from bridge.server import BridgeServer, ServerConfig
-from pipeline.cli import main
+from pipeline.cli.main import main
 
 pytestmark = pytest.mark.timeout(60)
 

@@ -28,9 +28,9 @@ from bridge.protocol import (
     encode_message,
 )
 from bridge.server import BridgeBindError, BridgeServer
-from pipeline.cli import main
-from pipeline.fileio import load_rgb, save_png
-from pipeline.synthetic import game_frame
+from pipeline.cli.main import main
+from pipeline.core.fileio import load_rgb, save_png
+from pipeline.core.synthetic import game_frame
 
 pytestmark = pytest.mark.timeout(120)
 

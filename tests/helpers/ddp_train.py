@@ -8,7 +8,7 @@ from pathlib import Path
 
 import torch
 
-from pipeline.train_fast import FastTrainConfig, train_fast
+from pipeline.training.fast import FastTrainConfig, train_fast
 
 
 def main() -> None:

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 import torch
 
-from pipeline.checkpoint import Checkpoint, save_checkpoint
 from pipeline.models import create_model
+from pipeline.models.checkpoint import Checkpoint, save_checkpoint
 
 
 def trained_like_checkpoint(path: Path, preset: str = "tiny", seed: int = 0) -> Path:

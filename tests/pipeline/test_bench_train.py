@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from pipeline.bench_train import run_train_benchmark
+from pipeline.training.bench import run_train_benchmark
 
 
 def test_train_benchmark_reports_both_sides_and_the_ratio() -> None:

@@ -6,7 +6,8 @@ from pathlib import Path
 import pytest
 import torch
 
-from pipeline.checkpoint import (
+from pipeline.models import StyleNet, create_model
+from pipeline.models.checkpoint import (
     CHECKPOINT_FORMAT,
     Checkpoint,
     CheckpointError,
@@ -14,7 +15,6 @@ from pipeline.checkpoint import (
     load_checkpoint,
     save_checkpoint,
 )
-from pipeline.models import StyleNet, create_model
 
 
 def _same_outputs(a: StyleNet, b: StyleNet) -> None:

@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 import torch
 
-from pipeline.checkpoint import load_checkpoint
-from pipeline.cli import build_parser, main
-from pipeline.fileio import load_rgb, save_png
+from pipeline.cli.main import build_parser, main
+from pipeline.core.fileio import load_rgb, save_png
+from pipeline.models.checkpoint import load_checkpoint
 
 
 def _verbs(parser: argparse.ArgumentParser, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from pipeline.contract import (
+from pipeline.core.contract import (
     METADATA_PREFIX,
     RANGES,
     ContractError,

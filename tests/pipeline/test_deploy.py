@@ -13,8 +13,10 @@ from typing import Any
 import onnx
 import pytest
 
-from pipeline.cli import main
-from pipeline.deploy import (
+from pipeline.cli.main import main
+from pipeline.export.exporter import ModelFiles, export_onnx, file_sha256
+from pipeline.export.runtime import read_contract
+from pipeline.unity.deploy import (
     DEFAULT_MODELS_DIR,
     LOCK_NAME,
     DeployError,
@@ -22,8 +24,6 @@ from pipeline.deploy import (
     deployed_versions,
     read_manifest,
 )
-from pipeline.export import ModelFiles, export_onnx, file_sha256
-from pipeline.onnx_runtime import read_contract
 
 SIZES = ((48, 32), (64, 40))
 

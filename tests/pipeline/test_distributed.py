@@ -9,7 +9,7 @@ from pathlib import Path
 
 import torch
 
-from pipeline.checkpoint import load_checkpoint
+from pipeline.models.checkpoint import load_checkpoint
 
 HELPER = Path(__file__).parents[1] / "helpers" / "ddp_train.py"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from pipeline import distributed
+from pipeline.training import distributed
 
 
 @pytest.fixture

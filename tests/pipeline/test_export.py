@@ -10,16 +10,16 @@ import numpy as np
 import onnx
 import pytest
 
-from pipeline.barracuda_ops import SUPPORTED_OPS
-from pipeline.checkpoint import Checkpoint, load_checkpoint, save_checkpoint
-from pipeline.cli import main
-from pipeline.contract import METADATA_PREFIX
-from pipeline.export import ExportError, ModelFiles, export_onnx, file_sha256
-from pipeline.fileio import load_rgb, save_png
-from pipeline.inference import TorchStylizer
+from pipeline.cli.main import main
+from pipeline.core.contract import METADATA_PREFIX
+from pipeline.core.fileio import load_rgb, save_png
+from pipeline.export.barracuda_ops import SUPPORTED_OPS
+from pipeline.export.exporter import ExportError, ModelFiles, export_onnx, file_sha256
+from pipeline.export.runtime import OnnxStylizer, create_session, read_contract
+from pipeline.inference.files import load_stylizer
+from pipeline.inference.torch_stylizer import TorchStylizer
 from pipeline.models import PRESETS, create_model
-from pipeline.onnx_runtime import OnnxStylizer, create_session, read_contract
-from pipeline.stylize import load_stylizer
+from pipeline.models.checkpoint import Checkpoint, load_checkpoint, save_checkpoint
 
 SIZES = ((48, 32), (64, 40))  # (width, height): small, and two shapes
 

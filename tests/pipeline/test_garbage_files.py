@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.checkpoint import CheckpointError, load_checkpoint
-from pipeline.errors import StylebridgeError
-from pipeline.vgg import VGGWeightsError, resolve_vgg_weights
+from pipeline.core.errors import StylebridgeError
+from pipeline.models.checkpoint import CheckpointError, load_checkpoint
+from pipeline.training.vgg import VGGWeightsError, resolve_vgg_weights
 
 
 def _zip_of_text() -> bytes:

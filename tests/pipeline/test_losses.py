@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import torch
 
-from pipeline.losses import PerceptualLoss
-from pipeline.vgg import STYLE_LAYER_SETS, resolve_vgg_weights
+from pipeline.training.losses import PerceptualLoss
+from pipeline.training.vgg import STYLE_LAYER_SETS, resolve_vgg_weights
 
 
 def test_loss_module_is_built_on_the_style_images_device() -> None:

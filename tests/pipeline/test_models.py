@@ -8,9 +8,9 @@ import pytest
 import torch
 from torch import nn
 
-from pipeline.contract import ContractError
-from pipeline.model_info import count_macs, model_info
+from pipeline.core.contract import ContractError
 from pipeline.models import ARCHITECTURES, PRESETS, ModelConfigError, StyleNet, create_model, list_models, resolve
+from pipeline.models.info import count_macs, model_info
 
 # Parameter counts worked out by hand in ../shared/notes/seeds-and-models.md.
 EXPECTED_PARAMETERS = {

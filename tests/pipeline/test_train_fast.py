@@ -8,12 +8,12 @@ import numpy as np
 import pytest
 import torch
 
-from pipeline.checkpoint import Checkpoint, load_checkpoint, save_checkpoint
-from pipeline.data import ImageFolderDataset
-from pipeline.errors import SettingsError
-from pipeline.fileio import load_rgb
+from pipeline.core.errors import SettingsError
+from pipeline.core.fileio import load_rgb
 from pipeline.models import ModelConfigError, create_model
-from pipeline.train_fast import FastTrainConfig, train_fast
+from pipeline.models.checkpoint import Checkpoint, load_checkpoint, save_checkpoint
+from pipeline.training.data import ImageFolderDataset
+from pipeline.training.fast import FastTrainConfig, train_fast
 
 
 def small_config(data_dir: Path, style_image: Path, out: Path, **overrides: object) -> FastTrainConfig:

@@ -11,11 +11,11 @@ import onnx
 import pytest
 from onnx import TensorProto, helper, numpy_helper
 
-from pipeline.cli import main
-from pipeline.contract import PixelContract
-from pipeline.onnx_rewrite import RewriteError, make_barracuda_safe
-from pipeline.onnx_runtime import create_session
-from pipeline.validate import ValidationReport, validate_file, validate_model
+from pipeline.cli.main import main
+from pipeline.core.contract import PixelContract
+from pipeline.export.rewrite import RewriteError, make_barracuda_safe
+from pipeline.export.runtime import create_session
+from pipeline.export.validate import ValidationReport, validate_file, validate_model
 
 UNIT = PixelContract("0_1", "0_1", size_multiple=4)
 TUTORIAL = PixelContract("0_255", "0_255", size_multiple=4)

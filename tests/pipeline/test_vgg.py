@@ -6,9 +6,9 @@ from pathlib import Path
 import pytest
 import torch
 
-from pipeline import vgg
-from pipeline.demo import choose_vgg_weights
-from pipeline.vgg import (
+from pipeline.training import vgg
+from pipeline.cli.demo import choose_vgg_weights
+from pipeline.training.vgg import (
     RELU_INDEX,
     STYLE_LAYER_SETS,
     VGGFeatures,
@@ -90,7 +90,7 @@ def test_demo_falls_back_to_random_filters_loudly_when_offline(
 ) -> None:
     monkeypatch.setenv("TORCH_HOME", str(tmp_path))  # an empty hub cache
     monkeypatch.setattr(vgg, "VGG19_URL", "http://127.0.0.1:9/vgg19-dcbb9e9d.pth")  # nothing listens on port 9
-    with caplog.at_level(logging.WARNING, logger="pipeline.demo"):
+    with caplog.at_level(logging.WARNING, logger="pipeline.cli.demo"):
         spec = choose_vgg_weights(None)
     assert spec == "random"
     assert "random filters" in resolve_vgg_weights(spec).description  # what the demo then trains with

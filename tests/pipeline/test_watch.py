@@ -20,10 +20,10 @@ from pathlib import Path
 import onnx
 import pytest
 
-from pipeline.cli import main
-from pipeline.deploy import DEFAULT_MODELS_DIR, MANIFEST_NAME, deployed_versions
-from pipeline.export import file_sha256
-from pipeline.watch import CheckpointWatcher, DeploySettings, default_model_name
+from pipeline.cli.main import main
+from pipeline.export.exporter import file_sha256
+from pipeline.unity.deploy import DEFAULT_MODELS_DIR, MANIFEST_NAME, deployed_versions
+from pipeline.unity.watch import CheckpointWatcher, DeploySettings, default_model_name
 
 SIZES = ((48, 32), (64, 40))
 SETTLE = 0.6  # seconds of quiet before a checkpoint counts as written
@@ -110,7 +110,7 @@ def test_a_burst_of_checkpoints_deploys_only_the_newest(
     make_checkpoint: Callable[..., Path],
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    caplog.set_level(logging.INFO, logger="pipeline.watch")
+    caplog.set_level(logging.INFO, logger="pipeline.unity.watch")
     written = [make_checkpoint("tiny", seed=s, path=checkpoints / f"ckpt_step_{s:07d}.pt") for s in range(1, 6)]
     wait_for(lambda: watcher.results, "a deployment")
     _settled(watcher)
@@ -122,7 +122,7 @@ def test_a_burst_of_checkpoints_deploys_only_the_newest(
 def test_a_restarted_watcher_does_not_redeploy(
     checkpoints: Path, settings: DeploySettings, make_checkpoint: Callable[..., Path], caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.INFO, logger="pipeline.watch")
+    caplog.set_level(logging.INFO, logger="pipeline.unity.watch")
     make_checkpoint("tiny", seed=1, path=checkpoints / "ckpt_step_0000100.pt")
     with CheckpointWatcher(checkpoints, settings, settle_seconds=SETTLE) as first:  # catches up on start
         wait_for(lambda: first.deployments, "the first deployment")

@@ -1,0 +1,2 @@
+"""Running a trained model on images: PyTorch and ONNX Runtime stylizers with one interface, devices,
+and stylizing image files and folders."""

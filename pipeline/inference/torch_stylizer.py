@@ -1,0 +1,69 @@
+"""Run a stylization network on 8-bit images, honouring its pixel contract.
+
+Images of any size are accepted: they are reflection-padded up to the contract's size multiple
+and the result is cropped back, so callers never trip over "H and W must be multiples of 4".
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from torch.nn import functional as F
+
+from pipeline.core.contract import image_to_unit_tensor, unit_tensor_to_image
+from pipeline.core.errors import StylebridgeError
+from pipeline.models import StyleNet
+
+
+class DeviceUnavailableError(StylebridgeError, RuntimeError):
+    """The device asked for (--device cuda) is not there; a user setting, so the CLI reports it plainly."""
+
+
+def resolve_device(name: str = "auto") -> torch.device:
+    """'auto' -> CUDA when present, else CPU; 'cuda' fails clearly when there is no GPU."""
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    device = torch.device(name)
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise DeviceUnavailableError(
+            "--device cuda was asked for, but PyTorch sees no CUDA GPU; use --device cpu (or --device auto)"
+        )
+    return device
+
+
+def pad_to_multiple(x: torch.Tensor, multiple: int) -> tuple[torch.Tensor, int, int]:
+    """Pad (N, C, H, W) on the bottom and right up to multiples; returns (padded, H, W)."""
+    h, w = x.shape[-2:]
+    pad_h, pad_w = -h % multiple, -w % multiple
+    if pad_h or pad_w:
+        mode = "reflect" if pad_h < h and pad_w < w else "replicate"
+        x = F.pad(x, (0, pad_w, 0, pad_h), mode=mode)
+    return x, h, w
+
+
+class TorchStylizer:
+    """A StyleNet ready for inference: eval mode, on a device, optionally fp16 + channels_last."""
+
+    def __init__(self, model: StyleNet, device: torch.device | str = "cpu", half: bool = False) -> None:
+        self.device = torch.device(device)
+        self.contract = model.contract
+        self.half = half and self.device.type == "cuda"
+        self.channels_last = self.device.type == "cuda"
+        model = model.eval().to(self.device)
+        if self.channels_last:
+            model = model.to(memory_format=torch.channels_last)
+        self.model = model.half() if self.half else model
+
+    @torch.inference_mode()
+    def run_unit(self, unit: torch.Tensor) -> torch.Tensor:
+        """(1, 3, H, W) float in [0, 1], any H and W -> the same shape in [0, 1] (clamped)."""
+        padded, h, w = pad_to_multiple(unit.to(self.device), self.contract.size_multiple)
+        x = self.contract.unit_to_input(padded)
+        if self.channels_last:
+            x = x.contiguous(memory_format=torch.channels_last)
+        y = self.model(x.half() if self.half else x).float()
+        return self.contract.output_to_unit(y[..., :h, :w]).clamp_(0.0, 1.0)
+
+    def __call__(self, image: np.ndarray) -> np.ndarray:
+        """Upright sRGB uint8 (H, W, 3) -> stylized uint8 (H, W, 3)."""
+        return unit_tensor_to_image(self.run_unit(image_to_unit_tensor(image)))
