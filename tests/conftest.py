@@ -1,7 +1,9 @@
-"""Shared fixtures: small generated images, data folders and weight files, all made by the tests."""
+"""Shared fixtures: small generated images, data folders, weight files, checkpoints and Unity project folders,
+all made by the tests inside their own temporary folders."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -10,6 +12,8 @@ import torch
 
 from pipeline.core.fileio import save_png
 from pipeline.core.synthetic import game_frame, mosaic_style
+from pipeline.models import create_model
+from pipeline.models.checkpoint import Checkpoint, save_checkpoint
 from pipeline.training.vgg import build_vgg19_features
 
 
@@ -50,3 +54,35 @@ def vgg_weights_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("vgg") / "vgg19-dcbb9e9d.pth"
     torch.save(state, path)
     return path
+
+
+def trained_like_checkpoint(path: Path, preset: str = "tiny", seed: int = 0) -> Path:
+    """A checkpoint of `preset` whose norm weights and biases moved as in training (so no two are equal)."""
+    torch.manual_seed(seed)
+    model = create_model(preset)
+    with torch.no_grad():
+        for parameter in model.parameters():
+            if parameter.ndim == 1:
+                parameter.add_(torch.randn_like(parameter) * 0.1)
+        for module in model.modules():
+            if isinstance(module, torch.nn.BatchNorm2d):
+                module.running_mean.normal_(0, 0.1)
+                module.running_var.uniform_(0.5, 1.5)
+    return save_checkpoint(path, Checkpoint.from_model(model, preset=preset, step=seed))
+
+
+@pytest.fixture
+def make_checkpoint(tmp_path: Path) -> Callable[..., Path]:
+    def make(preset: str = "tiny", seed: int = 0, path: Path | None = None) -> Path:
+        return trained_like_checkpoint(path or tmp_path / f"{preset}_{seed}.pt", preset, seed)
+
+    return make
+
+
+@pytest.fixture
+def unity_project(tmp_path: Path) -> Path:
+    """A folder shaped like a Unity project: Assets/ and ProjectSettings/."""
+    project = tmp_path / "UnityProject"
+    (project / "Assets").mkdir(parents=True)
+    (project / "ProjectSettings").mkdir()
+    return project

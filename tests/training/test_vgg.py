@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 import torch
 
-from pipeline.training import vgg
 from pipeline.cli.demo import choose_vgg_weights
+from pipeline.training import vgg
 from pipeline.training.vgg import (
     RELU_INDEX,
     STYLE_LAYER_SETS,

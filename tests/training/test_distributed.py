@@ -11,7 +11,7 @@ import torch
 
 from pipeline.models.checkpoint import load_checkpoint
 
-HELPER = Path(__file__).parents[1] / "helpers" / "ddp_train.py"
+HELPER = Path(__file__).with_name("ddp_train.py")
 
 
 def test_two_gloo_processes_end_with_identical_weights(data_dir: Path, style_image: Path, tmp_path: Path) -> None:
