@@ -17,8 +17,9 @@ import torch
 
 from pipeline.core.contract import PixelContract
 from pipeline.core.errors import StylebridgeError
-from pipeline.export.runtime import OnnxStylizer
-from pipeline.inference.torch_stylizer import TorchStylizer, resolve_device
+from pipeline.inference.device import resolve_device
+from pipeline.inference.onnx_stylizer import OnnxStylizer
+from pipeline.inference.torch_stylizer import TorchStylizer
 from pipeline.models.checkpoint import load_checkpoint
 
 log = logging.getLogger(__name__)

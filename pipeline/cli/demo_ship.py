@@ -20,7 +20,7 @@ from bridge.protocol import RowOrder
 from bridge.server import BridgeServer, ServerConfig
 from pipeline.core.fileio import save_png
 from pipeline.export.exporter import ExportResult, export_onnx
-from pipeline.export.runtime import OnnxStylizer
+from pipeline.inference.onnx_stylizer import OnnxStylizer
 from pipeline.unity.deploy import Deployment, deploy_model
 
 log = logging.getLogger(__name__)

@@ -39,7 +39,7 @@ from torch import nn
 from pipeline import __version__
 from pipeline.core.contract import METADATA_PREFIX, PixelContract, image_to_unit_tensor
 from pipeline.core.errors import StylebridgeError
-from pipeline.core.fileio import atomic_write_bytes, atomic_write_text, save_png
+from pipeline.core.fileio import atomic_write_bytes, atomic_write_text, file_sha256, save_png
 from pipeline.core.synthetic import game_frame
 from pipeline.export.barracuda_ops import EXPORT_OPSETS, RECOMMENDED_OPSET
 from pipeline.export.parity import DEFAULT_PARITY_SIZES
@@ -298,11 +298,3 @@ def reference_names(files: ModelFiles) -> dict[str, str]:
         "input": files.reference_input.name,
         "output": files.reference_output.name,
     }
-
-
-def file_sha256(path: str | Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()

@@ -10,8 +10,9 @@ import numpy as np
 from tqdm import tqdm
 
 from pipeline.core.fileio import ImageReadError, list_images, load_rgb, save_image
-from pipeline.export.runtime import OnnxStylizer
-from pipeline.inference.torch_stylizer import TorchStylizer, resolve_device
+from pipeline.inference.device import resolve_device
+from pipeline.inference.onnx_stylizer import OnnxStylizer
+from pipeline.inference.torch_stylizer import TorchStylizer
 from pipeline.models.checkpoint import load_checkpoint
 
 log = logging.getLogger(__name__)

@@ -11,24 +11,7 @@ import torch
 from torch.nn import functional as F
 
 from pipeline.core.contract import image_to_unit_tensor, unit_tensor_to_image
-from pipeline.core.errors import StylebridgeError
 from pipeline.models import StyleNet
-
-
-class DeviceUnavailableError(StylebridgeError, RuntimeError):
-    """The device asked for (--device cuda) is not there; a user setting, so the CLI reports it plainly."""
-
-
-def resolve_device(name: str = "auto") -> torch.device:
-    """'auto' -> CUDA when present, else CPU; 'cuda' fails clearly when there is no GPU."""
-    if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    device = torch.device(name)
-    if device.type == "cuda" and not torch.cuda.is_available():
-        raise DeviceUnavailableError(
-            "--device cuda was asked for, but PyTorch sees no CUDA GPU; use --device cpu (or --device auto)"
-        )
-    return device
 
 
 def pad_to_multiple(x: torch.Tensor, multiple: int) -> tuple[torch.Tensor, int, int]:

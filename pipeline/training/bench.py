@@ -25,7 +25,7 @@ from torch.utils.data import DataLoader
 
 from pipeline.core.fileio import load_rgb
 from pipeline.core.synthetic import write_demo_data
-from pipeline.inference.torch_stylizer import resolve_device
+from pipeline.inference.device import resolve_device
 from pipeline.models import create_model
 from pipeline.training.data import ImageFolderDataset
 from pipeline.training.fast import FastTrainConfig, train_fast

@@ -31,7 +31,8 @@ from tqdm import tqdm
 from pipeline.core.contract import image_to_unit_tensor
 from pipeline.core.errors import SettingsError, StylebridgeError
 from pipeline.core.fileio import atomic_write_text, load_rgb, save_png
-from pipeline.inference.torch_stylizer import TorchStylizer, resolve_device
+from pipeline.inference.device import resolve_device
+from pipeline.inference.torch_stylizer import TorchStylizer
 from pipeline.models import StyleNet, TransformerNet, create_model
 from pipeline.models.checkpoint import Checkpoint, load_checkpoint, save_checkpoint
 from pipeline.models.registry import resolve

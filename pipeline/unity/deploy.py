@@ -35,8 +35,8 @@ from typing import Any
 import onnx
 
 from pipeline.core.errors import StylebridgeError
-from pipeline.core.fileio import atomic_open, atomic_write_text, exclusive_lock
-from pipeline.export.exporter import ModelFiles, file_sha256, reference_names
+from pipeline.core.fileio import atomic_open, atomic_write_text, exclusive_lock, file_sha256
+from pipeline.export.exporter import ModelFiles, reference_names
 from pipeline.export.validate import validate_model
 
 log = logging.getLogger(__name__)

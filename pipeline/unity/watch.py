@@ -34,8 +34,9 @@ from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 
 from pipeline.core.errors import StylebridgeError
+from pipeline.core.fileio import file_sha256
 from pipeline.export.barracuda_ops import RECOMMENDED_OPSET
-from pipeline.export.exporter import export_onnx, file_sha256
+from pipeline.export.exporter import export_onnx
 from pipeline.export.parity import DEFAULT_PARITY_SIZES
 from pipeline.unity.deploy import (
     DEFAULT_KEEP,

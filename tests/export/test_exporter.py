@@ -12,11 +12,12 @@ import pytest
 
 from pipeline.cli.main import main
 from pipeline.core.contract import METADATA_PREFIX
-from pipeline.core.fileio import load_rgb, save_png
+from pipeline.core.fileio import file_sha256, load_rgb, save_png
 from pipeline.export.barracuda_ops import SUPPORTED_OPS
-from pipeline.export.exporter import ExportError, ModelFiles, export_onnx, file_sha256
-from pipeline.export.runtime import OnnxStylizer, create_session, read_contract
+from pipeline.export.exporter import ExportError, ModelFiles, export_onnx
+from pipeline.export.runtime import create_session, read_contract
 from pipeline.inference.files import load_stylizer
+from pipeline.inference.onnx_stylizer import OnnxStylizer
 from pipeline.inference.torch_stylizer import TorchStylizer
 from pipeline.models import PRESETS, create_model
 from pipeline.models.checkpoint import Checkpoint, load_checkpoint, save_checkpoint

@@ -14,7 +14,8 @@ import onnx
 import pytest
 
 from pipeline.cli.main import main
-from pipeline.export.exporter import ModelFiles, export_onnx, file_sha256
+from pipeline.core.fileio import file_sha256
+from pipeline.export.exporter import ModelFiles, export_onnx
 from pipeline.export.runtime import read_contract
 from pipeline.unity.deploy import (
     DEFAULT_MODELS_DIR,

@@ -21,7 +21,7 @@ import onnx
 import pytest
 
 from pipeline.cli.main import main
-from pipeline.export.exporter import file_sha256
+from pipeline.core.fileio import file_sha256
 from pipeline.unity.deploy import DEFAULT_MODELS_DIR, MANIFEST_NAME, deployed_versions
 from pipeline.unity.watch import CheckpointWatcher, DeploySettings, default_model_name
 
