@@ -18,16 +18,14 @@ import torch
 from pipeline.core.contract import PixelContract
 from pipeline.core.errors import StylebridgeError
 from pipeline.inference.device import resolve_device
+from pipeline.inference.files import ONNX_SUFFIX, is_model_file, is_onnx_file
 from pipeline.inference.onnx_stylizer import OnnxStylizer
 from pipeline.inference.torch_stylizer import TorchStylizer
-from pipeline.models.checkpoint import load_checkpoint
+from pipeline.models.checkpoint import CHECKPOINT_SUFFIXES, load_checkpoint
 
 log = logging.getLogger(__name__)
 
 BACKENDS = ("auto", "torch", "onnxruntime", "passthrough")
-ONNX_SUFFIXES = frozenset({".onnx"})
-CHECKPOINT_SUFFIXES = frozenset({".pt", ".pth", ".ckpt", ".model"})
-MODEL_SUFFIXES = ONNX_SUFFIXES | CHECKPOINT_SUFFIXES
 PROBE_SIZE = 32  # a probe frame this size proves a freshly loaded model actually runs
 
 
@@ -68,17 +66,14 @@ class Backend:
         }
 
 
-def is_model_file(path: Path) -> bool:
-    return path.suffix.lower() in MODEL_SUFFIXES and not path.name.startswith(".")
-
-
 def resolve_model_path(path: str | Path) -> Path:
     """A model file as given, or the newest model file in a folder."""
     path = Path(path)
     if path.is_dir():
         candidates = [p for p in path.iterdir() if p.is_file() and is_model_file(p)]
         if not candidates:
-            raise BackendError(f"{path} holds no model file ({', '.join(sorted(MODEL_SUFFIXES))})")
+            suffixes = ", ".join(sorted({ONNX_SUFFIX, *CHECKPOINT_SUFFIXES}))
+            raise BackendError(f"{path} holds no model file ({suffixes})")
         return max(candidates, key=lambda p: p.stat().st_mtime_ns)
     if not path.is_file():
         raise BackendError(f"model {path} does not exist")
@@ -94,7 +89,7 @@ def load_backend(kind: str, model: str | Path | None, device: str = "auto") -> B
     if model is None:
         raise BackendError(f"--backend {kind} needs --model (an .onnx file, a checkpoint or a folder)")
     path = resolve_model_path(model)
-    is_onnx = path.suffix.lower() in ONNX_SUFFIXES
+    is_onnx = is_onnx_file(path)
     if kind == "auto":
         kind = "onnxruntime" if is_onnx else "torch"
     if kind == "torch" and is_onnx:

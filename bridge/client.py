@@ -18,11 +18,11 @@ from typing import Any
 import numpy as np
 import zmq
 
+from bridge.compat import CLIENT_CAPABILITIES, minor_mismatch_warning
 from bridge.pixels import payload_array, pixel_format_of
 from bridge.protocol import (
     DEFAULT_ENDPOINT,
     FLAG_SAVE_VISUAL,
-    PROTOCOL_MINOR,
     ColorEncoding,
     ErrorCode,
     Header,
@@ -32,6 +32,7 @@ from bridge.protocol import (
     RowOrder,
     decode_message,
     encode_message,
+    now_us,
 )
 from bridge.security import secure_client
 from pipeline.core.errors import StylebridgeError
@@ -84,10 +85,6 @@ class Reply:
         return self
 
 
-def now_us() -> int:
-    return time.monotonic_ns() // 1000
-
-
 class BridgeClient:
     def __init__(
         self,
@@ -129,13 +126,14 @@ class BridgeClient:
         return self.handshake()
 
     def handshake(self) -> dict[str, Any]:
-        body = {"client": self.name, "caps": ["frame", "compare", "capture", "control"]}
+        body = {"client": self.name, "caps": list(CLIENT_CAPABILITIES)}
         hello = Message(Header(MessageType.HELLO), body={**body, "max_in_flight": self.wanted_in_flight})
         reply = self.request(hello, retry=False).raise_for_error()
         if reply.type != MessageType.HELLO_ACK:
             raise BridgeError(f"expected HELLO_ACK, got {reply.type.name}")
-        if reply.header.minor != PROTOCOL_MINOR:
-            log.warning("server speaks protocol 1.%d, this client 1.%d", reply.header.minor, PROTOCOL_MINOR)
+        warning = minor_mismatch_warning(f"the server at {self.endpoint}", reply.header.minor)
+        if warning:
+            log.warning("%s", warning)
         self.server = reply.body or {}
         self.max_in_flight = int(self.server.get("max_in_flight", 1))
         self.in_flight.clear()

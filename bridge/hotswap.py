@@ -20,8 +20,9 @@ from typing import Any
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 
-from bridge.backends import Backend, ModelSlot, is_model_file, load_backend
+from bridge.backends import Backend, ModelSlot, load_backend
 from bridge.stats import Stats
+from pipeline.inference.files import is_model_file
 
 log = logging.getLogger(__name__)
 

@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import json
 import struct
+import time
 from dataclasses import dataclass, field, replace
 from enum import IntEnum
 from typing import Any
 
-PROTOCOL_MAJOR = 1
-PROTOCOL_MINOR = 0
+from bridge.compat import PROTOCOL_MAJOR, PROTOCOL_MINOR, understands, version_mismatch_reason
+
 MAGIC = b"SBRG"
 DEFAULT_ENDPOINT = "tcp://127.0.0.1:5556"
 DEFAULT_MAX_PIXELS = 4096 * 4096
@@ -85,6 +86,11 @@ class ErrorCode(IntEnum):
     NOT_CONFIGURED = 12
     BAD_REQUEST = 13
     INTERNAL = 14
+
+
+def now_us() -> int:
+    """The clock of the header's time fields: monotonic microseconds (each side has its own)."""
+    return time.monotonic_ns() // 1000
 
 
 @dataclass(frozen=True)
@@ -179,13 +185,8 @@ def decode_header(data: bytes | memoryview) -> Header:
     )
     if magic != MAGIC:
         raise ProtocolError(ErrorCode.BAD_HEADER, f"the header must start with {MAGIC!r}, got {magic!r}")
-    if major != PROTOCOL_MAJOR:
-        raise ProtocolError(
-            ErrorCode.VERSION_MISMATCH,
-            f"protocol {major}.{minor} is not understood; this side speaks {PROTOCOL_MAJOR}.x "
-            "(major versions must match: update the client or the server)",
-            seq,
-        )
+    if not understands(major):
+        raise ProtocolError(ErrorCode.VERSION_MISMATCH, version_mismatch_reason(major, minor), seq)
     try:
         kind = MessageType(kind)
     except ValueError:

@@ -23,16 +23,15 @@ from typing import Any
 
 import zmq
 
-from bridge.backends import Backend, ModelSlot, is_model_file
+from bridge.backends import Backend, ModelSlot
 from bridge.capture import CaptureRequest, CaptureResult, CaptureStore, CaptureWriter
+from bridge.compat import SERVER_CAPABILITIES, minor_mismatch_warning, version_text
 from bridge.hotswap import LoadOutcome, ModelLoader, ModelWatcher
 from bridge.outbox import Outbox
 from bridge.pixels import payload_array
 from bridge.protocol import (
     DEFAULT_ENDPOINT,
     DEFAULT_MAX_PIXELS,
-    PROTOCOL_MAJOR,
-    PROTOCOL_MINOR,
     T_SEND_OFFSET,
     ErrorCode,
     Header,
@@ -42,6 +41,7 @@ from bridge.protocol import (
     decode_message,
     encode_message,
     error_message,
+    now_us,
     readable_header,
 )
 from bridge.scheduler import Job, Scheduler
@@ -50,10 +50,10 @@ from bridge.stats import Stats
 from bridge.worker import InferenceWorker, Request
 from pipeline import __version__
 from pipeline.core.errors import StylebridgeError
+from pipeline.inference.files import is_model_file
 
 log = logging.getLogger(__name__)
 
-CAPABILITIES = ["frame", "compare", "capture", "control", "rgba32", "rgb24", "bottom_up", "linear"]
 PIXEL_FORMATS = ["RGBA32", "RGB24"]
 CLIENT_REQUESTS = {MessageType.FRAME, MessageType.COMPARE, MessageType.CAPTURE, MessageType.CONTROL}
 CONTROL_OPS = ("stats", "list_models", "load_model")
@@ -63,10 +63,6 @@ POLL_MS = 100
 def _readable(socket: zmq.Socket) -> bool:
     """A whole message is waiting (cheaper than a non-blocking receive that raises zmq.Again)."""
     return bool(socket.get(zmq.EVENTS) & zmq.POLLIN)
-
-
-def now_us() -> int:
-    return time.monotonic_ns() // 1000
 
 
 class BridgeBindError(StylebridgeError, OSError):
@@ -314,17 +310,18 @@ class BridgeServer:
         if not isinstance(wanted, int) or isinstance(wanted, bool) or wanted < 1:
             raise ProtocolError(ErrorCode.BAD_BODY, "max_in_flight must be a positive integer", header.seq)
         name = str(body.get("client", ""))[:100] or client.hex()
-        if header.minor != PROTOCOL_MINOR:
-            log.warning("client %s speaks protocol 1.%d, this server 1.%d", name, header.minor, PROTOCOL_MINOR)
+        warning = minor_mismatch_warning(f"client {name}", header.minor)
+        if warning:
+            log.warning("%s", warning)
         peer = Peer(name, secrets.token_hex(8), min(wanted, self.config.max_in_flight), time.monotonic())
         self.peers[client] = peer
         backend, generation = self.slot.current()
         log.info("client %s connected (session %s)", name, peer.session)
         self._reply(client, Message(header.reply(MessageType.HELLO_ACK, t_recv_us=t_recv), body={
             "server": f"stylebridge {__version__}",
-            "protocol": f"{PROTOCOL_MAJOR}.{PROTOCOL_MINOR}",
+            "protocol": version_text(),
             "session": peer.session,
-            "caps": CAPABILITIES,
+            "caps": list(SERVER_CAPABILITIES),
             "pixel_formats": PIXEL_FORMATS,
             "max_in_flight": peer.max_in_flight,
             "max_pixels": self.config.max_pixels,

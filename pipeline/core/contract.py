@@ -108,19 +108,6 @@ class PixelContract:
         """Map the network's output range back to [0, 1] (no clamping)."""
         return (output - self.output_bias) / self.output_scale
 
-    def unit_to_output(self, unit: Array) -> Array:
-        """Map [0, 1] to the network's output range (used for training targets)."""
-        return unit * self.output_scale + self.output_bias
-
-    # -- images <-> tensors ---------------------------------------------------------------------
-    def image_to_tensor(self, image: np.ndarray, device: torch.device | str = "cpu") -> torch.Tensor:
-        """An upright sRGB uint8 image (H, W, 3) -> a float32 tensor (1, 3, H, W) in the input range."""
-        return self.unit_to_input(image_to_unit_tensor(image, device))
-
-    def tensor_to_image(self, output: torch.Tensor) -> np.ndarray:
-        """A network output (1, 3, H, W) or (3, H, W) -> an upright sRGB uint8 image (H, W, 3)."""
-        return unit_tensor_to_image(self.output_to_unit(output.detach().float()))
-
     def check_size(self, height: int, width: int) -> None:
         """Raise a ContractError that names valid sizes when H or W is not a size multiple."""
         m = self.size_multiple

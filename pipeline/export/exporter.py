@@ -82,10 +82,6 @@ class ModelFiles:
             Path(f"{stem}.reference_output.bytes"),
         )
 
-    def companions(self) -> list[Path]:
-        """Everything but the .onnx, in the order they are written (before it)."""
-        return [self.reference_image, self.reference_input, self.reference_output, self.sidecar]
-
 
 @dataclass
 class ExportResult:

@@ -13,16 +13,26 @@ from pipeline.core.fileio import ImageReadError, list_images, load_rgb, save_ima
 from pipeline.inference.device import resolve_device
 from pipeline.inference.onnx_stylizer import OnnxStylizer
 from pipeline.inference.torch_stylizer import TorchStylizer
-from pipeline.models.checkpoint import load_checkpoint
+from pipeline.models.checkpoint import is_checkpoint_file, load_checkpoint
 
 log = logging.getLogger(__name__)
 
 Stylizer = Callable[[np.ndarray], np.ndarray]  # upright sRGB uint8 (H, W, 3) -> the same
+ONNX_SUFFIX = ".onnx"
+
+
+def is_onnx_file(path: str | Path) -> bool:
+    return Path(path).suffix.lower() == ONNX_SUFFIX
+
+
+def is_model_file(path: Path) -> bool:
+    """An exported .onnx or a checkpoint, by suffix (any case); hidden temp files are neither."""
+    return (is_onnx_file(path) or is_checkpoint_file(path)) and not path.name.startswith(".")
 
 
 def load_stylizer(model_path: str | Path, device: str = "auto") -> Stylizer:
     """A checkpoint (stylebridge or bare state_dict) or an exported .onnx -> a function from images to images."""
-    if Path(model_path).suffix.lower() == ".onnx":
+    if is_onnx_file(model_path):
         return OnnxStylizer(model_path, device)
     checkpoint = load_checkpoint(model_path)
     return TorchStylizer(checkpoint.build_model(), resolve_device(device))

@@ -21,9 +21,7 @@ architecture and sizes are inferred from key names and tensor shapes.
 from __future__ import annotations
 
 import io
-import pickle
 import re
-import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,16 +31,22 @@ import torch
 from pipeline.core.contract import PixelContract
 from pipeline.core.errors import StylebridgeError
 from pipeline.core.fileio import atomic_write_bytes
+from pipeline.core.torch_files import TorchFileError, load_torch_file
 from pipeline.models import ARCHITECTURES, PRESETS, StyleNet, build_architecture
 
 CHECKPOINT_FORMAT = "stylebridge.checkpoint"
 CHECKPOINT_VERSION = 1
+# What checkpoint files are called: ours (.pt), pytorch/examples' (.pth, .model), Lightning-style (.ckpt).
+CHECKPOINT_SUFFIXES = frozenset({".pt", ".pth", ".ckpt", ".model"})
 
 # pytorch/examples issue #367: models saved with torch<0.4 carry InstanceNorm running stats.
 _LEGACY_NORM_KEY = re.compile(r"(^|\.)in\d+\.(running_mean|running_var|num_batches_tracked)$")
 _WRAPPER_PREFIXES = ("module.", "_orig_mod.")  # DDP and torch.compile wrappers
-# torch's C++ checks prefix their messages with "[enforce fail at inline_container.cc:180] . ".
-_TORCH_ENFORCE_PREFIX = re.compile(r"^\[enforce fail at [^\]]*\][\s.]*")
+
+
+def is_checkpoint_file(path: Path) -> bool:
+    """A checkpoint by its suffix, in any case; hidden names (atomic writers' temp files) never are."""
+    return path.suffix.lower() in CHECKPOINT_SUFFIXES and not path.name.startswith(".")
 
 
 class CheckpointError(StylebridgeError, ValueError):
@@ -112,33 +116,21 @@ def load_checkpoint(path: str | Path) -> Checkpoint:
     if not path.is_file():
         raise CheckpointError(f"{path} does not exist or is not a file")
     try:
-        data = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as exc:  # on arbitrary bytes the unpickler fails with KeyError, IndexError, EOFError, ...
-        if isinstance(exc, pickle.UnpicklingError) and "Unsupported global" in str(exc):
+        data = load_torch_file(path)
+    except TorchFileError as exc:
+        if exc.holds_code:
             raise CheckpointError(
                 f"{path} holds pickled Python objects, not just weights (for example a whole module "
                 "saved with torch.save(model), as the few-shot authors' train.py does). stylebridge "
                 "never unpickles code. Convert it where its code is importable: "
                 "torch.save(torch.load(path, weights_only=False).state_dict(), 'weights.pth')"
             ) from exc
-        raise CheckpointError(_not_a_checkpoint(path, exc)) from exc
+        raise CheckpointError(
+            f"{path} is not a PyTorch checkpoint ({exc.reason}). Expected a stylebridge "
+            "checkpoint or a state_dict saved with torch.save(model.state_dict(), path); "
+            "a truncated file means the writer was interrupted"
+        ) from exc
     return checkpoint_from_object(data, str(path))
-
-
-def _not_a_checkpoint(path: Path, exc: Exception) -> str:
-    """The gist of why torch.load failed: its own messages are long, suggest weights_only=False, or
-    (from the unpickler, e.g. KeyError: 101) mean nothing to the user."""
-    if isinstance(exc, EOFError):
-        reason = "the file is empty or cut short"
-    elif isinstance(exc, (RuntimeError, OSError, zipfile.BadZipFile)):  # the zip reader: messages worth keeping
-        reason = _TORCH_ENFORCE_PREFIX.sub("", str(exc)).split(". ")[0]
-    else:
-        reason = "unreadable pickle data"
-    return (
-        f"{path} is not a PyTorch checkpoint ({reason[:160]}). Expected a stylebridge "
-        "checkpoint or a state_dict saved with torch.save(model.state_dict(), path); "
-        "a truncated file means the writer was interrupted"
-    )
 
 
 def checkpoint_from_object(data: Any, origin: str = "object") -> Checkpoint:

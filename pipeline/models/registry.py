@@ -34,10 +34,6 @@ class Preset:
     kwargs: dict[str, Any] = field(default_factory=dict)
     description: str = ""
 
-    @property
-    def model_class(self) -> type[StyleNet]:
-        return ARCHITECTURES[self.architecture]
-
 
 PRESETS: dict[str, Preset] = {}
 

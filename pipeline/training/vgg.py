@@ -9,7 +9,6 @@ measure texture statistics, so style transfer works (less faithfully) without an
 from __future__ import annotations
 
 import logging
-import pickle
 import urllib.error
 import urllib.request
 from collections.abc import Sequence
@@ -20,6 +19,7 @@ import torch
 from torch import nn
 
 from pipeline.core.errors import StylebridgeError
+from pipeline.core.torch_files import TorchFileError, load_torch_file
 
 log = logging.getLogger(__name__)
 
@@ -122,12 +122,12 @@ def _read_features(path: Path) -> dict[str, torch.Tensor]:
     if not path.is_file():
         raise VGGWeightsError(f"VGG-19 weights file {path} does not exist")
     try:
-        state = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as exc:  # on arbitrary bytes the unpickler fails with KeyError, IndexError, EOFError, ...
-        if isinstance(exc, pickle.UnpicklingError) and "Unsupported global" in str(exc):
+        state = load_torch_file(path)
+    except TorchFileError as exc:
+        if exc.holds_code:
             content = "a pickled module, not a state_dict; save vgg19().state_dict() instead"
         else:
-            content = f"not a file written by torch.save ({type(exc).__name__})"
+            content = f"not a file written by torch.save ({exc.reason})"
         raise VGGWeightsError(
             f"cannot read VGG-19 weights from {path}: {content}. Expected torchvision's {VGG19_FILE} "
             f"(from {VGG19_URL}), or pass --vgg-weights random"

@@ -34,6 +34,7 @@ from typing import Any
 
 import onnx
 
+from pipeline.core.contract import METADATA_PREFIX
 from pipeline.core.errors import StylebridgeError
 from pipeline.core.fileio import atomic_open, atomic_write_text, exclusive_lock, file_sha256
 from pipeline.export.exporter import ModelFiles, reference_names
@@ -132,7 +133,7 @@ def deploy_model(
         written = _copy_companions(source, target, sidecar)
         _copy_file(source.onnx, target.onnx)
         written.append(target.onnx)
-        source_sha256 = metadata.get("stylebridge.source_checkpoint_sha256")
+        source_sha256 = metadata.get(f"{METADATA_PREFIX}source_checkpoint_sha256")
         entry["versions"].append(
             {
                 "version": version,
@@ -140,7 +141,7 @@ def deploy_model(
                 "sidecar": target.sidecar.name if sidecar is not None else None,
                 "files": [path.name for path in written],
                 "onnx_sha256": file_sha256(target.onnx),
-                "source_checkpoint": metadata.get("stylebridge.source_checkpoint"),
+                "source_checkpoint": metadata.get(f"{METADATA_PREFIX}source_checkpoint"),
                 "source_checkpoint_sha256": source_sha256,
                 "deployed_at": datetime.now(timezone.utc).isoformat(),
             }

@@ -38,6 +38,7 @@ from pipeline.core.fileio import file_sha256
 from pipeline.export.barracuda_ops import RECOMMENDED_OPSET
 from pipeline.export.exporter import export_onnx
 from pipeline.export.parity import DEFAULT_PARITY_SIZES
+from pipeline.models.checkpoint import is_checkpoint_file
 from pipeline.unity.deploy import (
     DEFAULT_KEEP,
     DEFAULT_MODELS_DIR,
@@ -49,7 +50,6 @@ from pipeline.unity.deploy import (
 
 log = logging.getLogger(__name__)
 
-CHECKPOINT_SUFFIXES = (".pt", ".pth", ".model")
 DEFAULT_SETTLE_SECONDS = 1.0
 _EVENT_TYPES = ("created", "modified", "moved", "closed")
 
@@ -105,11 +105,6 @@ def default_model_name(checkpoint_dir: str | Path) -> str:
     folder = Path(checkpoint_dir).resolve()
     name = folder.parent.name if folder.name == "checkpoints" else folder.name
     return re.sub(r"[^A-Za-z0-9_.-]", "_", name).lstrip("._-") or "model"
-
-
-def is_checkpoint_file(path: Path) -> bool:
-    """Checkpoint suffixes only; hidden names (atomic writers' temp files) are never checkpoints."""
-    return path.suffix in CHECKPOINT_SUFFIXES and not path.name.startswith(".")
 
 
 def _signature(path: Path) -> Signature | None:

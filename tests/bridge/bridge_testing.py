@@ -23,7 +23,7 @@ def tiny_checkpoint(path: Path, seed: int) -> Path:
     last = [module for module in model.modules() if isinstance(module, torch.nn.Conv2d)][-1]
     with torch.no_grad():
         last.weight.mul_(100.0)
-        last.bias.fill_(float(model.contract.unit_to_output(torch.tensor(0.5))))
+        last.bias.fill_(0.5 * model.contract.output_scale + model.contract.output_bias)
     return save_checkpoint(path, Checkpoint.from_model(model, preset="tiny"))
 
 

@@ -27,10 +27,10 @@ def test_ranges_map_unit_endpoints(name: str) -> None:
 @pytest.mark.parametrize("name", sorted(RANGES))
 def test_uint8_round_trip_is_exact(name: str, frame: np.ndarray) -> None:
     contract = PixelContract(name, name, 1)
-    tensor = contract.image_to_tensor(frame)
+    tensor = contract.unit_to_input(image_to_unit_tensor(frame))
     assert tensor.shape == (1, 3, frame.shape[0], frame.shape[1])
     assert tensor.dtype == torch.float32
-    np.testing.assert_array_equal(contract.tensor_to_image(tensor), frame)
+    np.testing.assert_array_equal(unit_tensor_to_image(contract.output_to_unit(tensor)), frame)
 
 
 def test_tensor_layout_is_nchw_rgb_top_row_first() -> None:

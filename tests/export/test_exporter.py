@@ -57,7 +57,8 @@ def test_sidecar_and_reference_pair_describe_the_model(make_checkpoint: Callable
     files = result.files
     assert files == ModelFiles.beside(tmp_path / "tiny.onnx")
     assert sorted(p.name for p in tmp_path.iterdir() if p.suffix != ".pt") == sorted(
-        p.name for p in [files.onnx, *files.companions()]
+        p.name
+        for p in [files.onnx, files.sidecar, files.reference_image, files.reference_input, files.reference_output]
     )
     sidecar = json.loads(files.sidecar.read_text())
     assert sidecar["onnx_sha256"] == file_sha256(files.onnx)

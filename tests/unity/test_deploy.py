@@ -40,7 +40,9 @@ def test_deploy_writes_a_new_version_with_its_companions(exported: Path, unity_p
     folder = unity_project / DEFAULT_MODELS_DIR
     assert deployment.onnx == folder / "mosaic_v0001.onnx" and deployment.version == 1
     target = ModelFiles.beside(deployment.onnx)
-    assert sorted(deployment.files) == sorted([target.onnx, *target.companions()])
+    assert sorted(deployment.files) == sorted(
+        [target.onnx, target.sidecar, target.reference_image, target.reference_input, target.reference_output]
+    )
     assert file_sha256(target.onnx) == file_sha256(exported)
     sidecar = json.loads(target.sidecar.read_text())
     assert sidecar["model"] == "mosaic_v0001.onnx"

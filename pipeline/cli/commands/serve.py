@@ -7,7 +7,6 @@ import signal
 from pathlib import Path
 
 from bridge.backends import BACKENDS, load_backend
-from bridge.protocol import DEFAULT_ENDPOINT
 from bridge.server import BridgeServer, ServerConfig
 from pipeline.cli.commands.common import add_device
 
@@ -32,15 +31,21 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         help="auto: ONNX Runtime for .onnx, PyTorch for checkpoints; passthrough echoes frames (transport tests)",
     )
     add_device(parser)
-    parser.add_argument("--bind", default=DEFAULT_ENDPOINT, metavar="ENDPOINT", help="ZeroMQ endpoint to bind")
+    parser.add_argument("--bind", default=ServerConfig.bind, metavar="ENDPOINT", help="ZeroMQ endpoint to bind")
     parser.add_argument("--curve-keys", type=Path, metavar="DIR", help="encrypt and authenticate with the keys in DIR")
     parser.add_argument("--insecure", action="store_true", help="allow a non-loopback bind without CURVE keys")
     parser.add_argument("--capture-dir", type=Path, metavar="DIR", help="where CAPTURE frames go (PNG + manifest)")
-    parser.add_argument("--capture-queue", type=int, default=16, help="captures waiting to be written, at most")
+    parser.add_argument(
+        "--capture-queue", type=int, default=ServerConfig.capture_queue, help="captures waiting to be written, at most"
+    )
     parser.add_argument("--compare-dir", type=Path, metavar="DIR", help="where COMPARE side-by-side images go")
-    parser.add_argument("--max-in-flight", type=int, default=2, help="frames each client may keep in flight")
+    parser.add_argument(
+        "--max-in-flight", type=int, default=ServerConfig.max_in_flight, help="frames each client may keep in flight"
+    )
     parser.add_argument("--no-watch", action="store_true", help="do not watch the model for changes")
-    parser.add_argument("--stats-interval", type=float, default=10.0, help="seconds between stats log lines")
+    parser.add_argument(
+        "--stats-interval", type=float, default=ServerConfig.stats_interval, help="seconds between stats log lines"
+    )
     parser.set_defaults(run=run)
 
 
