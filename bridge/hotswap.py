@@ -1,8 +1,9 @@
 """Hot swap: load a new model off the serving path, then switch to it between frames.
 
-A watchdog observer watches the model file's folder (or the model folder). After a change, and a
-short quiet period so a file being copied is not read half-written, the `ModelLoader` thread
-loads the new model and runs a probe frame on it; only a model that passes replaces the current
+A `SettledFileWatcher` (pipeline/core/filewatch.py, the debouncer the checkpoint watcher uses too)
+watches the model file's folder (or the model folder). Once a changed file has stopped changing for
+a short quiet period, so a file being copied is not read half-written, the `ModelLoader` thread
+loads the newest such model and runs a probe frame on it; only a model that passes replaces the current
 one in the `ModelSlot`. Anything else is refused with a log line, and the old model keeps serving.
 CONTROL load_model requests go through the same loader.
 """
@@ -17,11 +18,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from watchdog.events import FileSystemEvent, FileSystemEventHandler
-from watchdog.observers import Observer
-
 from bridge.backends import Backend, ModelSlot, load_backend
 from bridge.stats import Stats
+from pipeline.core.filewatch import SettledFileWatcher, Signature, file_signature
 from pipeline.inference.files import is_model_file
 
 log = logging.getLogger(__name__)
@@ -47,7 +46,7 @@ class ModelLoader:
         self._requests: queue.Queue[tuple[Path, Any] | None] = queue.Queue()
         serving, _ = slot.current()
         # (path, size, mtime) of the model installed last: repeated events for it are not reloads
-        self._installed = _signature(serving.path) if serving.path else None
+        self._installed = _identity(serving.path) if serving.path else None
         self._thread = threading.Thread(target=self._run, name="model-loader", daemon=True)
         self._thread.start()
 
@@ -62,7 +61,7 @@ class ModelLoader:
         while (item := self._requests.get()) is not None:
             path, reply_to = item
             current, generation = self.slot.current()
-            if self._installed is not None and self._installed == _signature(path):
+            if self._installed is not None and self._installed == _identity(path):
                 self.on_done(LoadOutcome(path, generation, None, reply_to))  # a repeated event for the same file
                 continue
             try:
@@ -74,54 +73,14 @@ class ModelLoader:
                 self.on_done(LoadOutcome(path, None, str(exc), reply_to))
                 continue
             generation = self.slot.swap(backend)
-            self._installed = _signature(path)
+            self._installed = _identity(path)
             self.stats.count("swaps")
             log.info("now serving %s (%s on %s), generation %d", backend.path, backend.kind, backend.device, generation)
             self.on_done(LoadOutcome(path, generation, None, reply_to))
 
 
-def _signature(path: Path) -> tuple[Path, int, int] | None:
-    try:
-        stat = path.stat()
-    except OSError:
-        return None
-    return path.resolve(), stat.st_size, stat.st_mtime_ns
-
-
-class _Debounced(FileSystemEventHandler):
-    """Collects model-file events and fires `callback(path)` once a file has been quiet for a while."""
-
-    def __init__(self, accept: Callable[[Path], bool], callback: Callable[[Path], None]) -> None:
-        self.accept, self.callback = accept, callback
-        self._timers: dict[Path, threading.Timer] = {}
-        self._lock = threading.Lock()
-
-    def on_any_event(self, event: FileSystemEvent) -> None:
-        if event.is_directory or event.event_type not in ("created", "modified", "moved", "closed"):
-            return
-        raw = getattr(event, "dest_path", "") or event.src_path
-        path = Path(raw.decode() if isinstance(raw, bytes) else raw)
-        if not self.accept(path):
-            return
-        with self._lock:
-            if path in self._timers:
-                self._timers[path].cancel()
-            timer = threading.Timer(QUIET_SECONDS, self._fire, (path,))
-            timer.daemon = True
-            self._timers[path] = timer
-            timer.start()
-
-    def _fire(self, path: Path) -> None:
-        with self._lock:
-            self._timers.pop(path, None)
-        if path.is_file():
-            self.callback(path)
-
-    def cancel(self) -> None:
-        with self._lock:
-            for timer in self._timers.values():
-                timer.cancel()
-            self._timers.clear()
+def _identity(path: Path) -> tuple[Path, Signature | None]:
+    return path.resolve(), file_signature(path)
 
 
 class ModelWatcher:
@@ -139,14 +98,11 @@ class ModelWatcher:
             def accept(path: Path) -> bool:
                 return path.resolve() == target
 
-        self._handler = _Debounced(accept, loader.request)
-        self._observer = Observer()
-        self._observer.schedule(self._handler, str(folder), recursive=False)
-        self._observer.daemon = True
-        self._observer.start()
+        self._files = SettledFileWatcher(
+            folder, accept, lambda files: loader.request(files[-1].path), QUIET_SECONDS, name="model-watch"
+        )
+        self._files.start()
         log.info("watching %s for new models", target)
 
     def close(self) -> None:
-        self._observer.stop()
-        self._observer.join(timeout=5)
-        self._handler.cancel()
+        self._files.stop(timeout=5)

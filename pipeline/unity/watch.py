@@ -1,40 +1,36 @@
 """The hot-swap feed: watch a checkpoint folder, export, validate and deploy each new checkpoint.
 
-A watchdog observer reports file events from the checkpoint folder; one worker thread turns them
-into deployments:
+A `SettledFileWatcher` (pipeline/core/filewatch.py) reports checkpoints once they are completely
+written; its worker thread turns them into deployments:
 
 * debounce: a checkpoint is touched only after its folder has been quiet for `settle_seconds` and
   its size and mtime stopped changing, so a file still being written is never read. A file that
   still fails to load (truncated, corrupt, not a checkpoint) is logged and skipped until it changes
   again; the model deployed before it stays current.
-* bursts: of the checkpoints that arrived during one quiet period, only the newest is deployed.
+* bursts: of the checkpoints that settled together, only the newest is deployed.
 * restarts: on start, the newest checkpoint is deployed only if it is newer than the current
   version's source checkpoint (found by name and SHA-256 in the folder; when it is not there, newer
   than the deployment itself), so an older one never replaces it and one written while the last
   export ran is not missed; a checkpoint whose SHA-256 is the current version's source is never
   redeployed.
 
-`train fast --deploy-to UNITY_PROJECT` runs a watcher beside training (see pipeline/commands/train.py).
+`train fast --deploy-to UNITY_PROJECT` runs a watcher beside training (see pipeline/cli/commands/train.py).
 """
 
 from __future__ import annotations
 
 import logging
-import queue
 import re
 import tempfile
-import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from watchdog.events import FileSystemEvent, FileSystemEventHandler
-from watchdog.observers import Observer
-
 from pipeline.core.errors import StylebridgeError
 from pipeline.core.fileio import file_sha256
+from pipeline.core.filewatch import SettledFile, SettledFileWatcher, Signature
 from pipeline.export.barracuda_ops import RECOMMENDED_OPSET
 from pipeline.export.exporter import export_onnx
 from pipeline.export.parity import DEFAULT_PARITY_SIZES
@@ -51,9 +47,6 @@ from pipeline.unity.deploy import (
 log = logging.getLogger(__name__)
 
 DEFAULT_SETTLE_SECONDS = 1.0
-_EVENT_TYPES = ("created", "modified", "moved", "closed")
-
-Signature = tuple[int, int]  # (size, mtime_ns): a file whose signature holds still is done being written
 
 
 class WatchError(StylebridgeError, ValueError):
@@ -107,28 +100,6 @@ def default_model_name(checkpoint_dir: str | Path) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]", "_", name).lstrip("._-") or "model"
 
 
-def _signature(path: Path) -> Signature | None:
-    try:
-        stat = path.stat()
-    except FileNotFoundError:
-        return None
-    return stat.st_size, stat.st_mtime_ns
-
-
-class _Events(FileSystemEventHandler):
-    """Forwards checkpoint file events (from watchdog's thread) to the watcher."""
-
-    def __init__(self, notify: Callable[[Path], None]) -> None:
-        self.notify = notify
-
-    def on_any_event(self, event: FileSystemEvent) -> None:
-        if event.is_directory or event.event_type not in _EVENT_TYPES:
-            return
-        path = Path(str(event.dest_path if event.event_type == "moved" else event.src_path))
-        if is_checkpoint_file(path):
-            self.notify(path)
-
-
 class CheckpointWatcher:
     """Deploys the newest complete checkpoint in a folder whenever the folder changes."""
 
@@ -140,15 +111,11 @@ class CheckpointWatcher:
             raise WatchError(f"{self.checkpoint_dir} is not a folder; point the watcher at the checkpoint folder")
         models_folder(settings.unity_project, settings.models_dir)  # refuse a non-Unity folder now, not later
         self.settings = settings
-        self.settle_seconds = settle_seconds
         self.results: list[WatchResult] = []
-        self._events: queue.Queue[Path] = queue.Queue()
-        self._idle = threading.Event()  # set while nothing is queued, pending or being deployed
-        self._idle_lock = threading.Lock()
-        self._stopping = threading.Event()
         self._failed: dict[Path, Signature] = {}  # files that failed, until they change
-        self._observer = Observer()
-        self._worker = threading.Thread(target=self._run, name="stylebridge-watch", daemon=True)
+        self._files = SettledFileWatcher(
+            self.checkpoint_dir, is_checkpoint_file, self._deploy_newest, settle_seconds, name="stylebridge-watch"
+        )
 
     @property
     def deployments(self) -> list[Deployment]:
@@ -156,10 +123,8 @@ class CheckpointWatcher:
 
     def start(self) -> None:
         # Watch first, then look at what is there: a checkpoint arriving in between is seen either way.
-        self._observer.schedule(_Events(self._notify), str(self.checkpoint_dir), recursive=False)
-        self._observer.start()
+        self._files.start()
         self._catch_up()
-        self._worker.start()
         log.info(
             "watching %s: new checkpoints go to %s as %s",
             self.checkpoint_dir,
@@ -178,7 +143,7 @@ class CheckpointWatcher:
         if versions and not self._newer_than_deployed(newest, versions[-1]):
             log.info("%s is not newer than the current %s; nothing to catch up", newest.name, versions[-1]["onnx"])
             return
-        self._notify(newest)
+        self._files.notify(newest)
 
     def _newer_than_deployed(self, checkpoint: Path, current: dict) -> bool:
         source = self.checkpoint_dir / str(current.get("source_checkpoint") or "")
@@ -194,22 +159,17 @@ class CheckpointWatcher:
 
     def stop(self, timeout: float = 120.0) -> None:
         """Stop watching; a deployment in progress is finished first (it is atomic either way)."""
-        self._stopping.set()
-        if self._observer.is_alive():
-            self._observer.stop()
-            self._observer.join(timeout)
-        if self._worker.is_alive():
-            self._worker.join(timeout)
+        self._files.stop(timeout)
 
     def wait_until_idle(self, timeout: float) -> bool:
         """Block until every event seen so far has been dealt with; False on timeout."""
-        return self._idle.wait(timeout)
+        return self._files.wait_until_idle(timeout)
 
     def run_until_interrupted(self) -> None:
         """Watch until Ctrl-C (for the CLI)."""
         self.start()
         try:
-            while self._worker.is_alive():
+            while self._files.running:
                 time.sleep(0.5)  # not join(): a join interrupted by Ctrl-C can leave is_alive() wrong
         except KeyboardInterrupt:
             log.info("stopping the watcher (a deployment in progress is finished first)")
@@ -223,48 +183,16 @@ class CheckpointWatcher:
     def __exit__(self, *exc_info: object) -> None:
         self.stop()
 
-    # -- the worker thread --------------------------------------------------------------------------
-    def _notify(self, path: Path) -> None:
-        with self._idle_lock:
-            self._idle.clear()
-            self._events.put(path)
+    # -- the watcher's thread ---------------------------------------------------------------------
+    def _deploy_newest(self, settled: list[SettledFile]) -> None:
+        newest = settled[-1]
+        superseded = sorted(f.path.name for f in settled[:-1])
+        if superseded:
+            log.info("skipping %s: superseded by %s", ", ".join(superseded), newest.path.name)
+        self._deploy(newest.path, newest.signature)
 
-    def _run(self) -> None:
-        pending: dict[Path, tuple[int, float, Signature | None]] = {}  # path -> (order, last event, signature)
-        order = 0
-        while not self._stopping.is_set():
-            try:
-                path = self._events.get(timeout=0.05)
-            except queue.Empty:
-                path = None
-            if path is not None:
-                order += 1
-                pending[path] = (order, time.monotonic(), _signature(path))
-                continue
-            if not pending:
-                with self._idle_lock:
-                    if self._events.empty():
-                        self._idle.set()
-                continue
-            if time.monotonic() - max(t for _, t, _ in pending.values()) < self.settle_seconds:
-                continue
-            present = [p for p in pending if _signature(p) is not None]
-            if not present:
-                pending.clear()
-                continue
-            newest = max(present, key=lambda p: (_signature(p)[1], pending[p][0]))  # type: ignore[index]
-            signature = _signature(newest)
-            if signature != pending[newest][2]:  # still being written: wait for another quiet period
-                pending[newest] = (pending[newest][0], time.monotonic(), signature)
-                continue
-            superseded = sorted(p.name for p in pending if p != newest)
-            if superseded:
-                log.info("skipping %s: superseded by %s", ", ".join(superseded), newest.name)
-            pending.clear()
-            self._deploy(newest, signature)
-
-    def _deploy(self, checkpoint: Path, signature: Signature | None) -> None:
-        if signature is None or self._failed.get(checkpoint) == signature:
+    def _deploy(self, checkpoint: Path, signature: Signature) -> None:
+        if self._failed.get(checkpoint) == signature:
             return
         try:
             digest = file_sha256(checkpoint)

@@ -6,12 +6,14 @@ from pathlib import Path
 import pytest
 import torch
 
+from pipeline.inference.files import is_model_file
 from pipeline.models import StyleNet, create_model
 from pipeline.models.checkpoint import (
     CHECKPOINT_FORMAT,
     Checkpoint,
     CheckpointError,
     checkpoint_from_object,
+    is_checkpoint_file,
     load_checkpoint,
     save_checkpoint,
 )
@@ -160,3 +162,14 @@ def test_aux_guided_fewshot_is_refused_clearly() -> None:
     state["conv0.conv.weight"] = torch.zeros(8, 6, 7, 7)
     with pytest.raises(CheckpointError, match="6 input channels"):
         checkpoint_from_object(state)
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [("ckpt_step_0000010.pt", True), ("final.PTH", True), ("epoch_1.model", True), ("last.ckpt", True),
+     ("LAST.Ckpt", True), (".final.pt.partial", False), (".hidden.pt", False), ("model.onnx", False),
+     ("notes.txt", False)],
+)  # fmt: skip
+def test_one_suffix_rule_for_the_watcher_and_the_bridge(name: str, expected: bool) -> None:
+    assert is_checkpoint_file(Path(name)) is expected
+    assert is_model_file(Path(name)) is (expected or name == "model.onnx")
