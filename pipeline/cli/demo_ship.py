@@ -21,7 +21,7 @@ from bridge.server import BridgeServer, ServerConfig
 from pipeline.core.fileio import save_png
 from pipeline.export.exporter import ExportResult, export_onnx
 from pipeline.inference.onnx_stylizer import OnnxStylizer
-from pipeline.unity.deploy import Deployment, deploy_model
+from pipeline.unity.deploy import Deployment, deploy_export
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +45,7 @@ def ship(checkpoint: Path, test_image: np.ndarray, folder: Path, device: str = "
     log.info("exported %s in %.2f s", exported.files.onnx, exported.seconds)
     project = folder / "UnityProject"
     (project / "Assets").mkdir(parents=True, exist_ok=True)
-    deployment = deploy_model(exported.files.onnx, project, name="demo")
+    deployment = deploy_export(exported, project, name="demo")
     log.info("deployed %s (version %d)", deployment.onnx, deployment.version)
 
     engine_output = as_unity_texture(OnnxStylizer(exported.files.onnx, "cpu")(test_image))

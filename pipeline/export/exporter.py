@@ -23,7 +23,6 @@ import hashlib
 import io
 import json
 import logging
-import tempfile
 import time
 import warnings
 from collections.abc import Sequence
@@ -33,6 +32,7 @@ from typing import Any
 
 import numpy as np
 import onnx
+import onnxruntime as ort
 import torch
 from torch import nn
 
@@ -45,7 +45,7 @@ from pipeline.export.barracuda_ops import EXPORT_OPSETS, RECOMMENDED_OPSET
 from pipeline.export.parity import DEFAULT_PARITY_SIZES
 from pipeline.export.rewrite import make_barracuda_safe
 from pipeline.export.runtime import create_session, sidecar_path
-from pipeline.export.validate import ValidationReport, validate_file
+from pipeline.export.validate import ValidationReport, validate_model
 from pipeline.models import StyleNet
 from pipeline.models.checkpoint import load_checkpoint
 
@@ -87,6 +87,7 @@ class ModelFiles:
 class ExportResult:
     files: ModelFiles
     report: ValidationReport
+    model: onnx.ModelProto  # what was written to files.onnx, already validated: deploy it without reloading
     rewrites: list[str] = field(default_factory=list)
     seconds: float = 0.0
 
@@ -169,14 +170,12 @@ def export_onnx(
     onnx.helper.set_model_props(proto, metadata)
     data = proto.SerializeToString()
 
-    with tempfile.TemporaryDirectory(prefix="stylebridge-export-") as staging:
-        staged = Path(staging) / files.onnx.name
-        staged.write_bytes(data)
-        report = validate_file(staged, checkpoint_path, [static] if static else parity_sizes)
-        report.source = str(files.onnx)
-        if not report.ok:
-            raise ExportError(f"the exported graph is not fit for Barracuda; nothing was written.\n{report.describe()}")
-        reference = ReferencePair.compute(staged, graph_contract, static or reference_size)
+    # One session serves the parity check and the reference pair; the checkpoint was read once, above.
+    session = create_session(data, device="cpu", name=files.onnx.name)
+    report = validate_model(proto, None, str(files.onnx), network=model, sizes=parity_sizes, session=session)
+    if not report.ok:
+        raise ExportError(f"the exported graph is not fit for Barracuda; nothing was written.\n{report.describe()}")
+    reference = ReferencePair.compute(session, graph_contract, static or reference_size)
     shape: list[int | str] = [1, 3, static[1], static[0]] if static else [1, 3, "height", "width"]
     sidecar = {
         "format": SIDECAR_FORMAT,
@@ -214,7 +213,7 @@ def export_onnx(
         seconds,
         "; ".join(f"parity {r.describe()}" for r in report.parity),
     )
-    return ExportResult(files, report, rewrites, seconds)
+    return ExportResult(files, report, proto, rewrites, seconds)
 
 
 def trace_to_onnx(
@@ -264,11 +263,12 @@ class ReferencePair:
     graph_output: np.ndarray  # (1, 3, H, W) float32: ONNX Runtime's output for graph_input
 
     @classmethod
-    def compute(cls, onnx_path: Path, graph_contract: PixelContract, size: tuple[int, int]) -> ReferencePair:
+    def compute(
+        cls, session: ort.InferenceSession, graph_contract: PixelContract, size: tuple[int, int]
+    ) -> ReferencePair:
         width, height = size
         pixels = game_frame(np.random.default_rng(2024), width, height)
         graph_input = graph_contract.unit_to_input(image_to_unit_tensor(pixels)).numpy()
-        session = create_session(onnx_path, device="cpu")
         (graph_output,) = session.run([session.get_outputs()[0].name], {session.get_inputs()[0].name: graph_input})
         return cls(pixels, graph_input, graph_output)
 

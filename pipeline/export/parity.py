@@ -10,14 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
+import onnxruntime as ort
 import torch
 
 from pipeline.core.contract import PixelContract, image_to_unit_tensor
 from pipeline.core.synthetic import game_frame
-from pipeline.export.runtime import OnnxModelError, create_session, read_contract
+from pipeline.export.runtime import OnnxModelError
 from pipeline.models import StyleNet
 
 UNIT_TOLERANCE = 1e-4
@@ -63,11 +63,15 @@ def parity_inputs(width: int, height: int, seed: int = 0) -> torch.Tensor:
 
 
 def check_parity(
-    onnx_path: str | Path, model: StyleNet, sizes: Sequence[tuple[int, int]] = DEFAULT_PARITY_SIZES
+    session: ort.InferenceSession,
+    graph_contract: PixelContract,
+    model: StyleNet,
+    sizes: Sequence[tuple[int, int]] = DEFAULT_PARITY_SIZES,
 ) -> list[ParityResult]:
-    """Run the .onnx (ONNX Runtime, CPU) and the network (PyTorch) on frames of each (width, height)."""
-    graph_contract = read_contract(onnx_path)
-    session = create_session(onnx_path, device="cpu")
+    """Run the graph (an ONNX Runtime session) and the network (PyTorch) on frames of each (width, height).
+
+    `graph_contract` is the contract of the graph's own input and output (its metadata's).
+    """
     input_name, output_name = session.get_inputs()[0].name, session.get_outputs()[0].name
     model = model.eval().float().cpu()
     bound = UNIT_TOLERANCE * graph_contract.output_scale
@@ -77,7 +81,7 @@ def check_parity(
         expected = reference_output(model, graph_contract, graph_input).numpy()
         (actual,) = session.run([output_name], {input_name: graph_input.numpy()})
         if actual.shape != expected.shape:
-            raise OnnxModelError(f"{onnx_path} returns shape {actual.shape} where PyTorch gives {expected.shape}")
+            raise OnnxModelError(f"the graph returns shape {actual.shape} where PyTorch gives {expected.shape}")
         error = np.abs(actual.astype(np.float64) - expected)
         results.append(ParityResult(width, height, float(error.max()), float(error.mean()), bound))
     return results

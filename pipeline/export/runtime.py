@@ -29,6 +29,9 @@ _PROVIDER_LIBRARIES = {
 }
 
 
+REEXPORT_HINT = "export it with `stylebridge export`"
+
+
 class OnnxModelError(StylebridgeError, ValueError):
     """An .onnx file that cannot be loaded or run."""
 
@@ -63,8 +66,11 @@ def usable_providers(device: str = "auto") -> tuple[str, ...]:
     return (*gpu, "CPUExecutionProvider")
 
 
-def create_session(path: str | Path, device: str = "auto") -> ort.InferenceSession:
+def create_session(model: str | Path | bytes, device: str = "auto", name: str | None = None) -> ort.InferenceSession:
     """An inference session on the best provider that really works; logs which one it got.
+
+    `model` is an .onnx path or a serialized model (an exporter's graph before it is written);
+    `name` is what the log calls it.
 
     A GPU provider whose driver loads can still fail to start (cuDNN or cuBLAS missing); ONNX
     Runtime then prints its own errors and falls back. Those are silenced while the session is
@@ -75,9 +81,10 @@ def create_session(path: str | Path, device: str = "auto") -> ort.InferenceSessi
     wanted = list(usable_providers(device))
     ort.set_default_logger_severity(4 if len(wanted) > 1 else 3)  # 4: fatal only, while GPU providers are tried
     try:
-        session = ort.InferenceSession(str(path), sess_options=options, providers=wanted)
+        source = model if isinstance(model, bytes) else str(model)
+        session = ort.InferenceSession(source, sess_options=options, providers=wanted)
     except Exception as exc:  # onnxruntime raises its own exception types, not exported uniformly
-        raise OnnxModelError(f"ONNX Runtime cannot load {path}: {exc}") from exc
+        raise OnnxModelError(f"ONNX Runtime cannot load {name or model}: {exc}") from exc
     finally:
         ort.set_default_logger_severity(3)
     got = session.get_providers()
@@ -89,7 +96,8 @@ def create_session(path: str | Path, device: str = "auto") -> ort.InferenceSessi
         )
     if failed:
         log.warning("ONNX Runtime could not start %s (CUDA or cuDNN libraries missing?)", ", ".join(failed))
-    log.info("ONNX Runtime session for %s on %s", Path(path).name, ", ".join(got))
+    label = name or (Path(model).name if not isinstance(model, bytes) else "the model")
+    log.info("ONNX Runtime session for %s on %s", label, ", ".join(got))
     return session
 
 
@@ -112,11 +120,16 @@ def sidecar_path(model_path: str | Path) -> Path:
     return Path(model_path).with_suffix(".json")
 
 
-def contract_from_model(model: onnx.ModelProto, sidecar: Path) -> PixelContract:
-    """The contract in `model`'s metadata_props, else the one in the `sidecar` JSON (key "contract")."""
+def contract_from_model(model: onnx.ModelProto, sidecar: Path | None) -> PixelContract:
+    """The contract in `model`'s metadata_props, else the one in the `sidecar` JSON (key "contract").
+
+    `sidecar` is None for a model that exists only in memory (an export being checked before it is written).
+    """
     metadata = {p.key: p.value for p in model.metadata_props}
     if any(key.startswith(METADATA_PREFIX) for key in metadata):
         return PixelContract.from_metadata(metadata)
+    if sidecar is None:
+        raise OnnxModelError(f"the model carries no pixel contract (no {METADATA_PREFIX}* metadata); {REEXPORT_HINT}")
     if sidecar.exists():
         try:
             return PixelContract.from_dict(json.loads(sidecar.read_text())["contract"])
@@ -125,5 +138,5 @@ def contract_from_model(model: onnx.ModelProto, sidecar: Path) -> PixelContract:
     raise OnnxModelError(
         f"{sidecar.with_suffix('.onnx').name} carries no pixel contract "
         f"(no {METADATA_PREFIX}* metadata and no {sidecar.name}); "
-        "export it with `stylebridge export`, or write a sidecar JSON describing its input and output ranges"
+        f"{REEXPORT_HINT}, or write a sidecar JSON describing its input and output ranges"
     )

@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 import onnx
+import onnxruntime as ort
 from onnx import helper, numpy_helper
 
 from pipeline.core.contract import METADATA_PREFIX, ContractError, PixelContract
@@ -35,7 +36,8 @@ from pipeline.export.barracuda_ops import (
 )
 from pipeline.export.parity import DEFAULT_PARITY_SIZES, ParityResult, check_parity
 from pipeline.export.rewrite import constant_subgraph, node_label
-from pipeline.export.runtime import OnnxModelError, contract_from_model, sidecar_path
+from pipeline.export.runtime import REEXPORT_HINT, OnnxModelError, contract_from_model, create_session, sidecar_path
+from pipeline.models import StyleNet
 from pipeline.models.checkpoint import load_checkpoint
 
 REEXPORT = "re-export with `stylebridge export` (opset 9)"
@@ -104,23 +106,43 @@ def validate_file(
         report = ValidationReport(str(path))
         report.error("model", f"not a readable ONNX file ({exc})", REEXPORT)
         return report
-    report = validate_model(model, sidecar_path(path), str(path))
-    if checkpoint is not None and report.ok:
-        static = static_size(model)
-        report.parity = check_parity(path, load_checkpoint(checkpoint).build_model(), [static] if static else sizes)
-        for result in report.parity:
-            if not result.ok:
-                report.error(
-                    "output",
-                    f"ONNX Runtime differs from PyTorch by {result.max_abs:.3g} at {result.width}x{result.height} "
-                    f"(bound {result.bound:.2g})",
-                    "check that the checkpoint is the one exported; re-export with fp32 weights",
-                )
+    network = load_checkpoint(checkpoint).build_model() if checkpoint is not None else None
+    return validate_model(model, sidecar_path(path), str(path), network=network, sizes=sizes)
+
+
+def validate_model(
+    model: onnx.ModelProto,
+    sidecar: Path | None = None,
+    source: str = "model",
+    *,
+    network: StyleNet | None = None,
+    sizes: Sequence[tuple[int, int]] = DEFAULT_PARITY_SIZES,
+    session: ort.InferenceSession | None = None,
+) -> ValidationReport:
+    """All checks on an in-memory model; `sidecar` is where its sidecar JSON would be.
+
+    With the PyTorch `network` it was exported from, also parity on frames of each size (only the
+    model's own size when it is static); `session` is an ONNX Runtime session of `model` the caller
+    already has (made here otherwise).
+    """
+    report = _check_structure(model, sidecar, source)
+    if network is None or not report.ok or report.contract is None:
+        return report
+    static = static_size(model)
+    session = session or create_session(model.SerializeToString(), "cpu", name=Path(source).name)
+    report.parity = check_parity(session, report.contract, network, [static] if static else sizes)
+    for result in report.parity:
+        if not result.ok:
+            report.error(
+                "output",
+                f"ONNX Runtime differs from PyTorch by {result.max_abs:.3g} at {result.width}x{result.height} "
+                f"(bound {result.bound:.2g})",
+                "check that the checkpoint is the one exported; re-export with fp32 weights",
+            )
     return report
 
 
-def validate_model(model: onnx.ModelProto, sidecar: Path | None = None, source: str = "model") -> ValidationReport:
-    """All structural checks on an in-memory model; `sidecar` is where its sidecar JSON would be."""
+def _check_structure(model: onnx.ModelProto, sidecar: Path | None, source: str) -> ValidationReport:
     report = ValidationReport(source)
     try:
         onnx.checker.check_model(model, full_check=True)
@@ -168,15 +190,14 @@ def _check_contract(model: onnx.ModelProto, sidecar: Path | None, report: Valida
                 f"the key appears {count} times; Barracuda's importer throws on duplicate metadata keys",
                 "keep one entry per key",
             )
-    sidecar = sidecar or Path("model.json")
     try:
         contract = contract_from_model(model, sidecar)
     except (OnnxModelError, ContractError) as exc:
         message, _, fix = str(exc).partition("; ")
-        report.error("contract", message, fix or f"export with `stylebridge export`, or write {sidecar.name}")
+        report.error("contract", message, fix or REEXPORT_HINT)
         return None
     in_metadata = any(key.startswith(METADATA_PREFIX) for key in keys)
-    if in_metadata and sidecar.exists():
+    if in_metadata and sidecar is not None and sidecar.exists():
         try:
             beside = PixelContract.from_dict(json.loads(sidecar.read_text())["contract"])
         except (ValueError, KeyError, TypeError):

@@ -37,7 +37,7 @@ import onnx
 from pipeline.core.contract import METADATA_PREFIX
 from pipeline.core.errors import StylebridgeError
 from pipeline.core.fileio import atomic_open, atomic_write_text, exclusive_lock, file_sha256
-from pipeline.export.exporter import ModelFiles, reference_names
+from pipeline.export.exporter import ExportResult, ModelFiles, reference_names
 from pipeline.export.validate import validate_model
 
 log = logging.getLogger(__name__)
@@ -105,14 +105,8 @@ def deploy_model(
     models_dir: str = DEFAULT_MODELS_DIR,
     keep: int = DEFAULT_KEEP,
 ) -> Deployment:
-    """Copy a validated model (with its sidecar and reference pair, when present) in as a new version."""
+    """Validate a model file (with its sidecar and reference pair, when present) and copy it in as a new version."""
     source = ModelFiles.beside(onnx_path)
-    name = name or source.onnx.stem
-    if not _MODEL_NAME.match(name):
-        raise DeployError(f"model name {name!r} must be letters, digits, '_', '-' or '.'")
-    if keep < 1:
-        raise DeployError(f"--keep must be at least 1, got {keep}")
-    folder = models_folder(unity_project, models_dir)
     if not source.onnx.is_file():
         raise DeployError(f"{source.onnx} does not exist")
     try:
@@ -122,9 +116,32 @@ def deploy_model(
     report = validate_model(model, source.sidecar, str(source.onnx))
     if not report.ok:
         raise DeployError(f"refusing to deploy a model Barracuda cannot import:\n{report.describe()}")
+    return _install(source, model, unity_project, name, models_dir, keep)
+
+
+def deploy_export(
+    exported: ExportResult,
+    unity_project: str | Path,
+    *,
+    name: str | None = None,
+    models_dir: str = DEFAULT_MODELS_DIR,
+    keep: int = DEFAULT_KEEP,
+) -> Deployment:
+    """Deploy what `export_onnx` just wrote and validated, without reading or validating it again."""
+    return _install(exported.files, exported.model, unity_project, name, models_dir, keep)
+
+
+def _install(
+    source: ModelFiles, model: onnx.ModelProto, unity_project: str | Path, name: str | None, models_dir: str, keep: int
+) -> Deployment:
+    name = name or source.onnx.stem
+    if not _MODEL_NAME.match(name):
+        raise DeployError(f"model name {name!r} must be letters, digits, '_', '-' or '.'")
+    if keep < 1:
+        raise DeployError(f"--keep must be at least 1, got {keep}")
+    folder = models_folder(unity_project, models_dir)
     sidecar = json.loads(source.sidecar.read_text()) if source.sidecar.exists() else None
     metadata = {p.key: p.value for p in model.metadata_props}
-
     with _manifest_lock, exclusive_lock(folder / LOCK_NAME):
         manifest = read_manifest(folder)
         entry = manifest["models"].setdefault(name, {"current": None, "versions": []})

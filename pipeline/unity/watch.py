@@ -39,7 +39,7 @@ from pipeline.unity.deploy import (
     DEFAULT_KEEP,
     DEFAULT_MODELS_DIR,
     Deployment,
-    deploy_model,
+    deploy_export,
     deployed_versions,
     models_folder,
 )
@@ -84,8 +84,8 @@ def export_and_deploy(checkpoint: str | Path, settings: DeploySettings) -> Deplo
             opset=settings.opset,
             parity_sizes=settings.parity_sizes,
         )
-        return deploy_model(
-            result.files.onnx,
+        return deploy_export(
+            result,
             settings.unity_project,
             name=settings.name,
             models_dir=settings.models_dir,

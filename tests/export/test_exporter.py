@@ -13,6 +13,7 @@ import pytest
 from pipeline.cli.main import main
 from pipeline.core.contract import METADATA_PREFIX
 from pipeline.core.fileio import file_sha256, load_rgb, save_png
+from pipeline.export import exporter, validate
 from pipeline.export.barracuda_ops import SUPPORTED_OPS
 from pipeline.export.exporter import ExportError, ModelFiles, export_onnx
 from pipeline.export.runtime import create_session, read_contract
@@ -166,3 +167,24 @@ def test_opsets_torch_cannot_write_are_refused_clearly(
         main(["export", str(checkpoint), "-o", str(tmp_path / "old.onnx"), "--opset", "8"])
     assert "9..13" in capsys.readouterr().err
     assert not list(tmp_path.glob("old*"))
+
+
+def test_one_export_reads_the_checkpoint_once_and_runs_one_onnx_runtime_session(
+    make_checkpoint: Callable[..., Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: dict[str, int] = {"load_checkpoint": 0, "create_session": 0, "onnx.load": 0}
+
+    def counted(name: str, function: Callable) -> Callable:
+        def wrapper(*args: object, **kwargs: object) -> object:
+            calls[name] += 1
+            return function(*args, **kwargs)
+
+        return wrapper
+
+    monkeypatch.setattr(exporter, "load_checkpoint", counted("load_checkpoint", exporter.load_checkpoint))
+    monkeypatch.setattr(exporter, "create_session", counted("create_session", exporter.create_session))
+    monkeypatch.setattr(validate, "create_session", counted("create_session", validate.create_session))
+    monkeypatch.setattr(onnx, "load", counted("onnx.load", onnx.load))
+    result = export_onnx(make_checkpoint(), tmp_path / "tiny.onnx")
+    assert calls == {"load_checkpoint": 1, "create_session": 1, "onnx.load": 0}
+    assert len(result.report.parity) == 2 and result.model.graph.node

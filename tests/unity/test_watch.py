@@ -22,8 +22,10 @@ import pytest
 
 from pipeline.cli.main import main
 from pipeline.core.fileio import file_sha256
+from pipeline.export import exporter
+from pipeline.unity import deploy
 from pipeline.unity.deploy import DEFAULT_MODELS_DIR, MANIFEST_NAME, deployed_versions
-from pipeline.unity.watch import CheckpointWatcher, DeploySettings, default_model_name
+from pipeline.unity.watch import CheckpointWatcher, DeploySettings, default_model_name, export_and_deploy
 
 SIZES = ((48, 32), (64, 40))
 SETTLE = 0.6  # seconds of quiet before a checkpoint counts as written
@@ -249,3 +251,20 @@ def test_train_deploy_to_feeds_the_unity_project(
     assert versions[-1]["source_checkpoint_sha256"] == file_sha256(out / "final.pt")
     assert {v["source_checkpoint"] for v in versions} <= {"ckpt_step_0000002.pt", "final.pt"}
     assert os.path.exists(unity_project / DEFAULT_MODELS_DIR / versions[-1]["onnx"])
+
+
+def test_export_and_deploy_validates_once_and_deploys_what_it_validated(
+    make_checkpoint: Callable[..., Path], settings: DeploySettings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    validations: list[str] = []
+    real = exporter.validate_model
+
+    def counted(model: onnx.ModelProto, *args: object, **kwargs: object) -> object:
+        validations.append(str(args[1] if len(args) > 1 else kwargs.get("source")))
+        return real(model, *args, **kwargs)
+
+    monkeypatch.setattr(exporter, "validate_model", counted)
+    monkeypatch.setattr(deploy, "validate_model", counted)
+    deployment = export_and_deploy(make_checkpoint(), settings)
+    assert len(validations) == 1
+    assert onnx.load(str(deployment.onnx)).graph.node  # the file in the project is the validated graph
