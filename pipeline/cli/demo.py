@@ -19,7 +19,8 @@ from PIL import Image, ImageDraw
 from pipeline.cli.demo_ship import ShipResult, ship
 from pipeline.core.fileio import load_rgb, save_png
 from pipeline.core.synthetic import write_demo_data
-from pipeline.training.fast import FastTrainConfig, TrainResult, train_fast
+from pipeline.training.fast import FastTrainConfig, train_fast
+from pipeline.training.loop import TrainResult
 from pipeline.training.vgg import VGGWeightsError, hub_cache_path, resolve_vgg_weights
 
 log = logging.getLogger(__name__)

@@ -19,12 +19,13 @@ def _tracing() -> bool:
 class StyleNet(nn.Module, ABC):
     """Base class of registered stylization networks.
 
-    Subclasses set `architecture` (the registry name) and `contract`, store their constructor
+    Subclasses set `architecture` (the registry name), `trainer` and `contract`, store their constructor
     arguments with `_remember_config`, and implement `transform`. A checkpoint stores
     `architecture` and `config()`, which is all the registry needs to rebuild the network.
     """
 
     architecture: ClassVar[str]
+    trainer: ClassVar[str]  # which `stylebridge train` command trains it ("fast", "fewshot")
     contract: ClassVar[PixelContract]
     min_size: ClassVar[int]  # smallest H and W the padding layers accept
 

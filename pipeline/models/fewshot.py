@@ -50,6 +50,7 @@ def _upsample_conv(c_in: int, c_out: int) -> nn.Sequential:
 
 class FewShotGenerator(StyleNet):
     architecture = "fewshot_generator"
+    trainer = "fewshot"
     contract = PixelContract(input_range="-1_1", output_range="-1_1", size_multiple=4)
     min_size = 4  # zero padding: any multiple of 4 works
 

@@ -34,6 +34,11 @@ class Preset:
     kwargs: dict[str, Any] = field(default_factory=dict)
     description: str = ""
 
+    @property
+    def trainer(self) -> str:
+        """The `stylebridge train` command that trains this preset."""
+        return ARCHITECTURES[self.architecture].trainer
+
 
 PRESETS: dict[str, Preset] = {}
 
@@ -67,6 +72,11 @@ for _preset in (
 def list_models() -> list[str]:
     """Every preset name, then every bare architecture name."""
     return [*PRESETS, *ARCHITECTURES]
+
+
+def presets_for(trainer: str) -> list[str]:
+    """The presets a `stylebridge train TRAINER` command trains, in registry order."""
+    return [name for name, preset in PRESETS.items() if preset.trainer == trainer]
 
 
 def resolve(name: str, **overrides: Any) -> tuple[str, dict[str, Any]]:

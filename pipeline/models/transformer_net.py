@@ -26,6 +26,7 @@ VARIANTS = ("examples", "tutorial")
 
 class TransformerNet(StyleNet):
     architecture = "transformer_net"
+    trainer = "fast"
     contract = PixelContract(input_range="0_255", output_range="0_255", size_multiple=4)
     min_size = 8  # the 9x9 reflection pad needs more than 4 pixels per side
 

@@ -1,9 +1,9 @@
 """Train a fast-style TransformerNet (Johnson et al. 2016) against one style image.
 
-`train_fast(config)` is the whole training run, written as one linear loop in the spirit of
-pytorch/examples and nanoGPT: set up, then for each step forward, loss, backward, step, log,
-checkpoint. Checkpoints are self-describing (see `checkpoint.py`) and each gets a preview PNG.
-Runs launched with torchrun train data-parallel (DDP); rank 0 alone writes files.
+`FastTrainer` is what this kind of training plugs into the shared loop (`loop.py`): the network,
+Adam, the folder of content images and the perceptual loss (VGG-19 content + Gram style), and
+one step of them. The loop does the rest (devices, AMP, DDP under torchrun, checkpoints with
+previews, resume, history, progress). `train_fast(config)` is the whole run.
 
 A resumed run continues the loss curve only with the settings it was started with, which every
 checkpoint saves (`train_config`): `FastTrainConfig.from_options` takes them from there for every
@@ -12,32 +12,28 @@ setting not given explicitly, and `train_fast` warns about each one that differs
 
 from __future__ import annotations
 
-import json
 import logging
-import math
 import os
-import time
-from dataclasses import asdict, dataclass, field, fields
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
 from PIL import Image
-from torch.nn.parallel import DistributedDataParallel
 from torch.utils.data import DataLoader
-from tqdm import tqdm
 
 from pipeline.core.contract import image_to_unit_tensor
-from pipeline.core.errors import SettingsError, StylebridgeError
-from pipeline.core.fileio import atomic_write_text, load_rgb, save_png
+from pipeline.core.errors import SettingsError
+from pipeline.core.fileio import load_rgb
 from pipeline.inference.device import resolve_device
 from pipeline.inference.torch_stylizer import TorchStylizer
-from pipeline.models import StyleNet, TransformerNet, create_model
-from pipeline.models.checkpoint import Checkpoint, load_checkpoint, save_checkpoint
-from pipeline.models.registry import resolve
-from pipeline.training import distributed
+from pipeline.models import ARCHITECTURES, StyleNet, TransformerNet, create_model
+from pipeline.models.checkpoint import Checkpoint, load_checkpoint
+from pipeline.models.registry import presets_for, resolve
 from pipeline.training.data import EpochSampler, ImageFolderDataset
+from pipeline.training.loop import LoopSettings, Run, Trainer, TrainResult, run_training
 from pipeline.training.losses import PerceptualLoss
 from pipeline.training.vgg import STYLE_LAYER_SETS, resolve_vgg_weights
 
@@ -47,10 +43,6 @@ log = logging.getLogger(__name__)
 NOT_INHERITED = frozenset({"resume", "device", "workers", "amp", "channels_last", "progress"})
 # A resumed network is the checkpoint's: these cannot change it, so a differing value is ignored.
 ARCHITECTURE_SETTINGS = frozenset({"preset", "filters", "res_blocks", "variant"})
-
-
-class TrainingDivergedError(StylebridgeError, FloatingPointError):
-    """The loss became NaN or infinite; lower settings (the message names them) make training stable."""
 
 
 @dataclass
@@ -135,18 +127,6 @@ class FastTrainConfig:
             )
 
 
-@dataclass
-class TrainResult:
-    model: StyleNet  # the trained network (on the training device, eval mode)
-    final_checkpoint: Path  # written by rank 0 only
-    preview: Path
-    steps: int
-    history: list[dict[str, float]] = field(default_factory=list)
-    images_per_second: float = 0.0
-    skipped_images: int = 0
-    step_ends: list[float] = field(default_factory=list)  # seconds since the loop began, per step
-
-
 def train_fast(config: FastTrainConfig) -> TrainResult:
     """Train (or resume) a TransformerNet; returns where the final checkpoint and preview went.
 
@@ -154,177 +134,146 @@ def train_fast(config: FastTrainConfig) -> TrainResult:
     trained with is logged as a warning (see FastTrainConfig.from_options to inherit them instead).
     """
     config.validate()
-    requested = resolve_device(config.device)
-    dist_info = distributed.init_distributed(requested)
-    device = distributed.training_device(requested, dist_info)
-    out = Path(config.out)
-    try:
-        return _train(config, device, dist_info, out)
-    finally:
-        distributed.shutdown(dist_info)
-
-
-def _train(config: FastTrainConfig, device: torch.device, dist_info: distributed.DistInfo, out: Path) -> TrainResult:
-    torch.manual_seed(config.seed)
-    cuda = device.type == "cuda"
-    use_amp = config.amp and cuda
-    memory_format = torch.channels_last if (config.channels_last and cuda) else torch.contiguous_format
-
-    # -- model, optimizer and (when resuming) their saved state -----------------------------------
     resumed = load_checkpoint(config.resume) if config.resume else None
-    if resumed is not None:
-        if resumed.architecture != "transformer_net":
-            raise SettingsError(
-                f"{config.resume} holds a {resumed.architecture}; `train fast` resumes TransformerNet checkpoints only"
-            )
-        model = resumed.build_model()
-        preset = resumed.preset
-        log.info("resuming %s from %s at step %d", resumed.name, config.resume, resumed.step)
-        if dist_info.is_main:
-            _warn_about_changed_settings(config, resumed.train_config or {}, config.resume)
-    else:
-        architecture, _ = resolve(config.preset)
-        if architecture != "transformer_net":
-            raise SettingsError(f"preset {config.preset!r} is not a TransformerNet; use tiny, small or original")
-        preset = None if config.filters or config.res_blocks else config.preset
-        model = create_model(
-            config.preset, filters=config.filters, res_blocks=config.res_blocks, variant=config.variant
-        )
-    model = model.to(device, memory_format=memory_format).train()
-    optimizer = torch.optim.Adam(model.parameters(), lr=config.lr)
-    step, history = 0, []
-    if resumed is not None:
-        if resumed.optimizer is not None:
-            optimizer.load_state_dict(resumed.optimizer)
-        step, history = resumed.step, list(resumed.history)
-    net: torch.nn.Module = model
-    if dist_info.enabled:
-        net = DistributedDataParallel(model, device_ids=[device.index] if cuda else None)
-    contract = model.contract
-
-    # -- data and loss --------------------------------------------------------------------------
-    dataset = ImageFolderDataset(config.data, config.image_size)
-    sampler = EpochSampler(len(dataset), config.batch_size, config.seed, dist_info.rank, dist_info.world_size)
-    loader = DataLoader(
-        dataset,
-        batch_size=config.batch_size,
-        sampler=sampler,
-        num_workers=_loader_workers(config.workers, device),
-        pin_memory=cuda,
-        drop_last=True,
-        persistent_workers=False,
-    )
-    total_steps = config.epochs * sampler.batches_per_epoch
-    if config.max_steps is not None:
-        total_steps = min(total_steps, config.max_steps)
-    vgg_weights = resolve_vgg_weights(config.vgg_weights, seed=config.seed)
-    log.info("loss network: %s", vgg_weights.description)
-    style_unit = _load_style(config.style, config.style_size).to(device)
-    # Built on style_unit's device, the training device: only the memory format is left to set.
-    criterion = PerceptualLoss(
-        style_unit,
-        STYLE_LAYER_SETS[config.style_layers],
-        vgg_weights,
-        config.content_weight,
-        config.style_weight,
+    trainer = FastTrainer(config, resumed)
+    settings = LoopSettings(
+        out=Path(config.out),
+        checkpoint_every=config.checkpoint_every,
+        log_every=config.log_every,
         seed=config.seed,
-    ).to(memory_format=memory_format)
-    scaler = torch.amp.GradScaler("cuda", enabled=use_amp)
-    test_image = load_rgb(config.test_image) if config.test_image else dataset.first_readable()
-    train_config = {**asdict(config), "vgg_weights_used": vgg_weights.description}
+        device=resolve_device(config.device),
+        amp=config.amp,
+        channels_last=config.channels_last,
+        progress=config.progress,
+    )
+    return run_training(trainer, settings, resumed)
 
-    def write_checkpoint(path: Path) -> Path:
-        checkpoint = Checkpoint.from_model(
-            model,
-            preset=preset,
-            step=step,
-            epoch=step // sampler.batches_per_epoch,
-            optimizer=optimizer.state_dict(),
-            train_config=train_config,
-            history=history,
-        )
-        save_checkpoint(path, checkpoint)
-        preview = save_png(path.with_suffix(".png"), _preview(model, test_image, device))
-        model.train()
-        log.info("step %d: wrote %s and %s", step, path, preview)
-        return preview
 
-    if dist_info.is_main:
-        out.mkdir(parents=True, exist_ok=True)
-        log.info(
-            "training %s (%s) on %d images from %s, %d steps of %d x %d, device %s%s",
-            preset or "TransformerNet",
-            model.config(),
-            len(dataset),
-            config.data,
-            total_steps,
-            config.batch_size * dist_info.world_size,
-            config.image_size,
-            device,
-            f", {dist_info.world_size} processes" if dist_info.enabled else "",
-        )
+class FastTrainer(Trainer):
+    """TransformerNet + perceptual loss against one style image, on a folder of content images."""
 
-    # -- the loop ---------------------------------------------------------------------------------
-    bar = tqdm(total=total_steps, initial=step, unit="step", disable=not (config.progress and dist_info.is_main))
-    running = np.zeros(3)  # content, style, total since the last log line
-    running_count, skipped, images, start, step_ends = 0, 0, 0, time.perf_counter(), []
-    while step < total_steps:
-        epoch, batch_in_epoch = divmod(step, sampler.batches_per_epoch)
-        sampler.set_position(epoch, batch_in_epoch)
-        for batch, batch_skipped in loader:
-            content_unit = batch.to(device, non_blocking=True).float().div_(255.0)
-            content_unit = content_unit.contiguous(memory_format=memory_format)
-            with torch.autocast(device.type, dtype=torch.float16, enabled=use_amp):
-                output = net(contract.unit_to_input(content_unit))
-                output_unit = contract.output_to_unit(output.float())
-                content_loss, style_loss = criterion(output_unit, content_unit)
-            total_loss = content_loss + style_loss
-            optimizer.zero_grad(set_to_none=True)
-            scaler.scale(total_loss).backward()
-            scaler.step(optimizer)
-            scaler.update()
-            step += 1
-            step_ends.append(time.perf_counter() - start)
-            images += batch.shape[0] * dist_info.world_size
-            skipped += int(batch_skipped.sum())
-            running += (content_loss.item(), style_loss.item(), total_loss.item())
-            running_count += 1
-            if not math.isfinite(running[2]):
-                raise TrainingDivergedError(f"loss became {running[2]} at step {step}; lower --lr or --style-weight")
-            bar.update(1)
-            bar.set_postfix(
-                content=f"{content_loss.item():.3g}",
-                style=f"{style_loss.item():.3g}",
-                total=f"{total_loss.item():.3g}",
-                img_s=f"{images / (time.perf_counter() - start):.1f}",
+    divergence_hint = "lower --lr or --style-weight"
+
+    def __init__(self, config: FastTrainConfig, resumed: Checkpoint | None) -> None:
+        self.config = config
+        if resumed is not None:
+            if ARCHITECTURES[resumed.architecture].trainer != "fast":
+                raise SettingsError(
+                    f"{config.resume} holds a {resumed.architecture}; "
+                    "`train fast` resumes TransformerNet checkpoints only"
+                )
+            self.preset = resumed.preset
+        else:
+            architecture, _ = resolve(config.preset)
+            if ARCHITECTURES[architecture].trainer != "fast":
+                raise SettingsError(
+                    f"preset {config.preset!r} is not trained by `train fast`; use one of "
+                    f"{', '.join(presets_for('fast'))}"
+                )
+            self.preset = None if config.filters or config.res_blocks else config.preset
+        self.dataset = ImageFolderDataset(config.data, config.image_size)
+        self.skipped = 0
+
+    def setup(self, run: Run, resumed: Checkpoint | None) -> StyleNet:
+        config = self.config
+        if resumed is not None:
+            model = resumed.build_model()
+            log.info("resuming %s from %s at step %d", resumed.name, config.resume, resumed.step)
+            if run.dist.is_main:
+                _warn_about_changed_settings(config, resumed.train_config or {}, str(config.resume))
+        else:
+            model = create_model(
+                config.preset, filters=config.filters, res_blocks=config.res_blocks, variant=config.variant
             )
-            if step % config.log_every == 0 or step == total_steps:
-                content, style, total = distributed.mean_across_ranks(list(running / running_count), dist_info)
-                history.append({"step": step, "content": content, "style": style, "total": total})
-                running[:], running_count = 0.0, 0
-                if dist_info.is_main:
-                    log.info(
-                        "step %d/%d: content %.4g  style %.4g  total %.4g",
-                        step,
-                        total_steps,
-                        content,
-                        style,
-                        total,
-                    )
-            if dist_info.is_main and step % config.checkpoint_every == 0 and step < total_steps:
-                write_checkpoint(out / "checkpoints" / f"ckpt_step_{step:07d}.pt")
-            if step >= total_steps:
-                break
-    bar.close()
-    elapsed = time.perf_counter() - start
-    final, preview = out / "final.pt", out / "final.png"
-    if dist_info.is_main:
-        preview = write_checkpoint(final)
-        atomic_write_text(out / "history.json", json.dumps(history, indent=1))
-        if skipped:
-            log.warning("skipped %d unreadable training images (see warnings above)", skipped)
-    throughput = images / elapsed if elapsed > 0 else 0.0
-    return TrainResult(model.eval(), final, preview, step, history, throughput, skipped, step_ends)
+        self.model = run.place(model).train()
+        self.device = run.device
+        self.optimizer = torch.optim.Adam(self.model.parameters(), lr=config.lr)
+        if resumed is not None and resumed.optimizer is not None:
+            self.optimizer.load_state_dict(resumed.optimizer)
+        self.net = run.parallel(self.model)
+        self.memory_format = run.memory_format
+        self.sampler = EpochSampler(
+            len(self.dataset), config.batch_size, config.seed, run.dist.rank, run.dist.world_size
+        )
+        self.loader = DataLoader(
+            self.dataset,
+            batch_size=config.batch_size,
+            sampler=self.sampler,
+            num_workers=_loader_workers(config.workers, run.device),
+            pin_memory=run.device.type == "cuda",
+            drop_last=True,
+            persistent_workers=False,
+        )
+        vgg_weights = resolve_vgg_weights(config.vgg_weights, seed=config.seed)
+        log.info("loss network: %s", vgg_weights.description)
+        style_unit = _load_style(config.style, config.style_size).to(run.device)
+        # Built on style_unit's device, the training device: only the memory format is left to set.
+        self.criterion = PerceptualLoss(
+            style_unit,
+            STYLE_LAYER_SETS[config.style_layers],
+            vgg_weights,
+            config.content_weight,
+            config.style_weight,
+            seed=config.seed,
+        ).to(memory_format=run.memory_format)
+        self.test_image = load_rgb(config.test_image) if config.test_image else self.dataset.first_readable()
+        self.train_config = {**asdict(config), "vgg_weights_used": vgg_weights.description}
+        return self.model
+
+    def total_steps(self) -> int:
+        total = self.config.epochs * self.sampler.batches_per_epoch
+        return total if self.config.max_steps is None else min(total, self.config.max_steps)
+
+    def batches(self, step: int) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+        while True:
+            epoch, batch_in_epoch = divmod(step, self.sampler.batches_per_epoch)
+            self.sampler.set_position(epoch, batch_in_epoch)
+            for batch in self.loader:
+                yield batch
+                step += 1
+
+    def train_step(self, batch: tuple[torch.Tensor, torch.Tensor], run: Run) -> dict[str, torch.Tensor]:
+        images, skipped = batch
+        self.skipped += int(skipped.sum())
+        content_unit = images.to(run.device, non_blocking=True).float().div_(255.0)
+        content_unit = content_unit.contiguous(memory_format=run.memory_format)
+        contract = self.model.contract
+        with run.autocast():
+            output = self.net(contract.unit_to_input(content_unit))
+            content_loss, style_loss = self.criterion(contract.output_to_unit(output.float()), content_unit)
+        total_loss = content_loss + style_loss
+        run.optimize(total_loss, self.optimizer)
+        return {"content": content_loss, "style": style_loss, "total": total_loss}
+
+    def batch_size(self, batch: tuple[torch.Tensor, torch.Tensor]) -> int:
+        return int(batch[0].shape[0])
+
+    def checkpoint_fields(self, step: int) -> dict[str, Any]:
+        return {
+            "preset": self.preset,
+            "epoch": step // self.sampler.batches_per_epoch,
+            "optimizer": self.optimizer.state_dict(),
+            "train_config": self.train_config,
+        }
+
+    def preview(self) -> np.ndarray:
+        # TorchStylizer switches the model to eval mode; the loop switches it back.
+        return TorchStylizer(self.model, self.device)(self.test_image)
+
+    def describe(self, total_steps: int, world_size: int) -> str:
+        config = self.config
+        return (
+            f"training {self.preset or 'TransformerNet'} ({self.model.config()}) on {len(self.dataset)} images "
+            f"from {config.data}, {total_steps} steps of {config.batch_size * world_size} x {config.image_size}, "
+            f"device {self.device}" + (f", {world_size} processes" if world_size > 1 else "")
+        )
+
+    def resume_command(self, checkpoint: Path) -> str:
+        return f"stylebridge train fast --resume {checkpoint}"
+
+    def finish(self) -> None:
+        if self.skipped:
+            log.warning("skipped %d unreadable training images (see warnings above)", self.skipped)
 
 
 def _warn_about_changed_settings(config: FastTrainConfig, saved: dict[str, Any], checkpoint: str) -> None:
@@ -354,11 +303,6 @@ def _load_style(path: str, size: int | None) -> torch.Tensor:
     if size:  # a square resize, as the Unity tutorial did (crop style images square first)
         image = np.asarray(Image.fromarray(image).resize((size, size), Image.Resampling.LANCZOS))
     return image_to_unit_tensor(image)
-
-
-def _preview(model: StyleNet, image: np.ndarray, device: torch.device) -> np.ndarray:
-    # TorchStylizer switches the model to eval mode; the caller switches it back.
-    return TorchStylizer(model, device)(image)
 
 
 def _loader_workers(requested: int | None, device: torch.device) -> int:

@@ -41,7 +41,7 @@ def run(args: argparse.Namespace) -> int:
         f"  preview        {result.train.preview}\n"
         f"  contact sheet  {result.sheet}\n"
         f"  loss network   {result.vgg_weights} VGG-19\n"
-        f"  throughput     {result.train.images_per_second:.1f} images/s\n"
+        f"  throughput     {result.train.items_per_second:.1f} images/s\n"
         f"  exported       {shipped.export.files.onnx} (validated, parity checked)\n"
         f"  deployed       {shipped.deployment.onnx}\n"
         f"  bridge frame   {shipped.bridge_frame} (RGBA32 bottom-up through the ZeroMQ bridge)\n"

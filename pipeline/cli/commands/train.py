@@ -8,12 +8,12 @@ from dataclasses import fields
 from pathlib import Path
 
 from pipeline.cli.commands.common import add_device, int_triple
-from pipeline.models import PRESETS
-from pipeline.training.fast import FastTrainConfig, TrainResult, train_fast
+from pipeline.models.registry import presets_for
+from pipeline.training.fast import FastTrainConfig, train_fast
+from pipeline.training.loop import TrainResult
 from pipeline.training.vgg import STYLE_LAYER_SETS
 from pipeline.unity.watch import CheckpointWatcher, DeploySettings, default_model_name, export_and_deploy
 
-FAST_PRESETS = [name for name, p in PRESETS.items() if p.architecture == "transformer_net"]
 CONFIG_DEFAULTS = {f.name: f.default for f in fields(FastTrainConfig)}
 
 
@@ -54,7 +54,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     )
     fast.add_argument("--style", help="the style image; required unless --resume")
     fast.add_argument("--out", help="run folder for checkpoints and previews; required unless --resume")
-    fast.add_argument("--preset", choices=FAST_PRESETS, help="model size")
+    fast.add_argument("--preset", choices=presets_for("fast"), help="model size")
     fast.add_argument("--filters", type=int_triple, help="override widths, e.g. 8,16,32")
     fast.add_argument("--res-blocks", type=int, help="override the number of residual blocks")
     fast.add_argument(
