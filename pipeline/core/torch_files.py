@@ -32,8 +32,10 @@ class TorchFileError(StylebridgeError, ValueError):
 
 
 def load_torch_file(path: str | Path) -> Any:
-    """`torch.load` with weights_only=True onto the CPU; any failure is a TorchFileError."""
+    """`torch.load` with weights_only=True onto the CPU; any failure (a missing file too) is a TorchFileError."""
     path = Path(path)
+    if not path.is_file():
+        raise TorchFileError(path, "it does not exist or is not a file", False)
     try:
         return torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:  # on arbitrary bytes the unpickler fails with KeyError, IndexError, EOFError, ...

@@ -112,25 +112,26 @@ def save_checkpoint(path: str | Path, checkpoint: Checkpoint) -> Path:
 
 def load_checkpoint(path: str | Path) -> Checkpoint:
     """Read a stylebridge checkpoint or a bare TransformerNet / GeneratorJ state_dict."""
-    path = Path(path)
-    if not path.is_file():
-        raise CheckpointError(f"{path} does not exist or is not a file")
     try:
         data = load_torch_file(path)
     except TorchFileError as exc:
-        if exc.holds_code:
-            raise CheckpointError(
-                f"{path} holds pickled Python objects, not just weights (for example a whole module "
-                "saved with torch.save(model), as the few-shot authors' train.py does). stylebridge "
-                "never unpickles code. Convert it where its code is importable: "
-                "torch.save(torch.load(path, weights_only=False).state_dict(), 'weights.pth')"
-            ) from exc
-        raise CheckpointError(
-            f"{path} is not a PyTorch checkpoint ({exc.reason}). Expected a stylebridge "
-            "checkpoint or a state_dict saved with torch.save(model.state_dict(), path); "
-            "a truncated file means the writer was interrupted"
-        ) from exc
+        raise CheckpointError(_unreadable(exc)) from exc
     return checkpoint_from_object(data, str(path))
+
+
+def _unreadable(exc: TorchFileError) -> str:
+    if exc.holds_code:
+        return (
+            f"{exc.path} holds pickled Python objects, not just weights (for example a whole module "
+            "saved with torch.save(model), as the few-shot authors' train.py does). stylebridge "
+            "never unpickles code. Convert it where its code is importable: "
+            "torch.save(torch.load(path, weights_only=False).state_dict(), 'weights.pth')"
+        )
+    return (
+        f"{exc.path} is not a PyTorch checkpoint ({exc.reason}). Expected a stylebridge "
+        "checkpoint or a state_dict saved with torch.save(model.state_dict(), path); "
+        "a truncated file means the writer was interrupted"
+    )
 
 
 def checkpoint_from_object(data: Any, origin: str = "object") -> Checkpoint:

@@ -119,8 +119,6 @@ def resolve_vgg_weights(spec: str | None, download: bool = True, seed: int = 0) 
 
 
 def _read_features(path: Path) -> dict[str, torch.Tensor]:
-    if not path.is_file():
-        raise VGGWeightsError(f"VGG-19 weights file {path} does not exist")
     try:
         state = load_torch_file(path)
     except TorchFileError as exc:
