@@ -1,4 +1,5 @@
-"""Registered stylization networks; see `registry` for the names."""
+"""The stylization networks, their registry of architectures and presets (`registry`), self-describing
+checkpoints (`checkpoint`) and size and cost figures (`info`)."""
 
 from pipeline.models.base import StyleNet
 from pipeline.models.fewshot import FewShotGenerator
