@@ -222,8 +222,9 @@ class BridgeServer:
                 self._forget_silent_peers(now)
                 next_sweep = now + 1.0
             if self.config.stats_interval > 0 and now >= next_report:
-                if self.stats.counts():
-                    log.info("stats: %s", self.stats.describe())
+                line = self.stats.report()  # None while nothing happens: an idle server stays quiet
+                if line:
+                    log.info("stats: %s", line)
                 next_report = now + self.config.stats_interval
 
     # -- socket I/O -------------------------------------------------------------------------------
