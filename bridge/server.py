@@ -230,7 +230,8 @@ class BridgeServer:
         poller = zmq.Poller()
         poller.register(self.router, zmq.POLLIN)
         poller.register(self.outbox.pull, zmq.POLLIN)
-        next_report = next_sweep = time.monotonic()
+        next_sweep = time.monotonic()
+        next_report = next_sweep + self.config.stats_interval  # each line covers a whole interval
         while not self._stop.is_set():
             events = dict(poller.poll(POLL_MS))
             if self.outbox.pull in events:
