@@ -17,9 +17,13 @@ namespace StyleBridge.Tests
     /// </summary>
     public static class TestData
     {
+        /// <summary>
+        /// The package's Tests folder, from this file's compile-time path. Unity compiles package sources under
+        /// their virtual path (Packages/com.stylebridge.unity/...), which Path.GetFullPath maps to the real folder.
+        /// </summary>
         public static string PackageTests([CallerFilePath] string here = "")
         {
-            return Path.GetDirectoryName(Path.GetDirectoryName(here));
+            return Path.GetFullPath(Path.GetDirectoryName(Path.GetDirectoryName(here)));
         }
 
         public static string BridgeVectors
