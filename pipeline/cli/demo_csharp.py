@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -29,14 +30,15 @@ def stream_through_csharp(endpoint: str, texture: np.ndarray, python_result: np.
     except CSharpError as exc:
         log.warning("skipping the C# client leg of the demo: %s", exc)
         return None
-    work = folder / "csharp"
-    build = build_core(work)
-    height, width = texture.shape[:2]
-    frames, results = work / "frames.rgba", work / "results.rgba"
-    np.stack([texture] * FRAMES).tofile(frames)
-    options = {"endpoint": endpoint, "input": frames, "output": results, "width": width, "height": height}
-    report = json.loads(run_tool(build, "stream", {**options, "rows": "bottom_up"}))
-    styled = np.fromfile(results, dtype=np.uint8).reshape(-1, height, width, 4)
+    with tempfile.TemporaryDirectory(prefix="stylebridge-csharp-") as scratch:
+        work = Path(scratch)
+        build = build_core(work)
+        height, width = texture.shape[:2]
+        frames, results = work / "frames.rgba", work / "results.rgba"
+        np.stack([texture] * FRAMES).tofile(frames)
+        options = {"endpoint": endpoint, "input": frames, "output": results, "width": width, "height": height}
+        report = json.loads(run_tool(build, "stream", {**options, "rows": "bottom_up"}))
+        styled = np.fromfile(results, dtype=np.uint8).reshape(-1, height, width, 4)
     worst = int(np.abs(styled.astype(int) - python_result.astype(int)).max())
     picture = save_png(folder / "csharp_bridge_frame.png", np.ascontiguousarray(styled[-1, ::-1, :, :3]))
     agreement = "bit-identical to" if worst == 0 else f"at most {worst} levels from"

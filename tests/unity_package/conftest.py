@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import os
 import shutil
 from dataclasses import astuple
 from pathlib import Path
@@ -17,6 +16,7 @@ import numpy as np
 import onnx
 import pytest
 import torch
+from csharp_testing import require_mono
 
 from bridge.compare import compare_images
 from bridge.pixels import frame_to_unit
@@ -28,7 +28,7 @@ from pipeline.core.synthetic import game_frame
 from pipeline.export.exporter import ModelFiles, export_onnx
 from pipeline.models import create_model
 from pipeline.models.checkpoint import Checkpoint, save_checkpoint
-from pipeline.unity.csharp import CSharpError, MonoTools, PackageBuild, build_package
+from pipeline.unity.csharp import PackageBuild, build_package
 from pipeline.unity.deploy import deploy_model
 
 REPO = Path(__file__).resolve().parents[2]
@@ -42,17 +42,6 @@ def _bridge_testing():  # the bridge tests' helpers (tiny_checkpoint), loaded by
 
 
 tiny_checkpoint = _bridge_testing().tiny_checkpoint
-
-
-def require_mono() -> None:
-    """Skip without Mono and NUnit, unless this is CI, where that is a failure."""
-    try:
-        MonoTools.find()
-        MonoTools.nunit()
-    except CSharpError as exc:
-        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
-            pytest.fail(f"CI must run the C# tests: {exc}")
-        pytest.skip(str(exc))
 
 
 @pytest.fixture(scope="session")

@@ -11,6 +11,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
+from csharp_testing import require_mono
 
 from pipeline.unity.csharp import PACKAGE, CSharpError, MonoTools, PackageBuild, compile_assembly
 
@@ -89,15 +90,13 @@ def test_the_core_is_engine_free_and_the_layers_are_separate() -> None:
     assert not offenders
 
 
-def test_a_missing_mono_is_a_clear_error_and_a_failure_in_ci(tmp_path: Path) -> None:
-    env = {**os.environ, "PATH": str(tmp_path), "CI": "true", "PYTHONPATH": str(REPO)}
-    probe = (
-        "from pipeline.unity.csharp import MonoTools\ntry:\n    MonoTools.find()\nexcept Exception as e:\n    print(e)"
-    )
-    out = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=True).stdout
-    assert "apt-get install -y mono-devel nunit-console" in out
-    test = tmp_path / "test_probe.py"
-    test.write_text("from tests.unity_package.conftest import require_mono\n\ndef test_probe():\n    require_mono()\n")
-    run = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(test)], cwd=REPO, env=env,
-                         capture_output=True, text=True, check=False)  # fmt: skip
-    assert run.returncode == 1 and "CI must run the C# tests" in run.stdout, run.stdout
+def test_a_missing_mono_is_a_clear_error_and_a_failure_in_ci(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))  # no mcs, mono or nunit-console here
+    with pytest.raises(CSharpError, match="apt-get install -y mono-devel nunit-console"):
+        MonoTools.find()
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="CI must run the C# tests"):
+        require_mono()
+    monkeypatch.setenv("CI", "")
+    with pytest.raises(pytest.skip.Exception, match="mono-devel"):
+        require_mono()
