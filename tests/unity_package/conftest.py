@@ -11,6 +11,7 @@ import json
 import shutil
 from dataclasses import astuple
 from pathlib import Path
+from types import ModuleType
 
 import numpy as np
 import onnx
@@ -34,7 +35,8 @@ from pipeline.unity.deploy import deploy_model
 REPO = Path(__file__).resolve().parents[2]
 
 
-def _bridge_testing():  # the bridge tests' helpers (tiny_checkpoint), loaded by path: tests/ is not a package
+def _bridge_testing() -> ModuleType:
+    """The bridge tests' helpers (tiny_checkpoint), loaded by path: tests/ is not a package."""
     spec = importlib.util.spec_from_file_location("bridge_testing", REPO / "tests" / "bridge" / "bridge_testing.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)

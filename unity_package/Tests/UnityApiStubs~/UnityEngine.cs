@@ -8,7 +8,7 @@ namespace UnityEngine
     public class Object
     {
         public string name { get { throw null; } set { throw null; } } // Object-name.html
-        public static void Destroy(Object obj) { throw null; } // Object.Destroy.html
+        public static void Destroy(Object obj, float t = 0.0F) { throw null; } // Object.Destroy.html
         public static T FindObjectOfType<T>() where T : Object { throw null; } // Object.FindObjectOfType.html
         public static bool operator ==(Object x, Object y) { throw null; } // Object-operator_eq.html
         public static bool operator !=(Object x, Object y) { throw null; } // Object-operator_ne.html
@@ -58,7 +58,14 @@ namespace UnityEngine
     public class Transform : Component
     {
         public Vector3 position { get { throw null; } set { throw null; } } // Transform-position.html
-        public void Rotate(float xAngle, float yAngle, float zAngle) { throw null; } // Transform.Rotate.html
+        public void Rotate(float xAngle, float yAngle, float zAngle, Space relativeTo = Space.Self) { throw null; } // Transform.Rotate.html
+    }
+
+    // https://docs.unity3d.com/2019.4/Documentation/ScriptReference/Space.html
+    public enum Space
+    {
+        World = 0,
+        Self = 1,
     }
 
     // https://docs.unity3d.com/2019.4/Documentation/ScriptReference/Renderer.html
@@ -101,7 +108,7 @@ namespace UnityEngine
         // Texture2D.GetRawTextureData.html
         public Unity.Collections.NativeArray<T> GetRawTextureData<T>() where T : struct { throw null; }
 
-        public void Apply(bool updateMipmaps) { throw null; } // Texture2D.Apply.html (updateMipmaps = true)
+        public void Apply(bool updateMipmaps = true, bool makeNoLongerReadable = false) { throw null; } // Texture2D.Apply.html
     }
 
     // https://docs.unity3d.com/2019.4/Documentation/ScriptReference/Texture3D.html
@@ -149,7 +156,7 @@ namespace UnityEngine
     public sealed class Graphics
     {
         public static void Blit(Texture source, RenderTexture dest) { throw null; }
-        public static void Blit(Texture source, RenderTexture dest, Material mat, int pass) { throw null; }
+        public static void Blit(Texture source, RenderTexture dest, Material mat, int pass = -1) { throw null; }
     }
 
     // https://docs.unity3d.com/2019.4/Documentation/ScriptReference/Vector4-ctor.html
@@ -296,7 +303,7 @@ namespace UnityEngine.Rendering
     public static class AsyncGPUReadback
     {
         public static AsyncGPUReadbackRequest Request(Texture src, int mipIndex, TextureFormat dstFormat,
-            Action<AsyncGPUReadbackRequest> callback) { throw null; }
+            Action<AsyncGPUReadbackRequest> callback = null) { throw null; }
     }
 
     // https://docs.unity3d.com/2019.4/Documentation/ScriptReference/Rendering.AsyncGPUReadbackRequest.html

@@ -12,12 +12,6 @@ namespace StyleBridge.Protocol
         public const int ProtocolMajor = 1;
         public const int ProtocolMinor = 0;
 
-        /// <summary>What a stylebridge server handles (bridge/compat.py SERVER_CAPABILITIES).</summary>
-        public static readonly IList<string> ServerCapabilities = new[]
-        {
-            "frame", "compare", "capture", "control", "rgba32", "rgb24", "bottom_up", "linear",
-        };
-
         /// <summary>What this client announces in HELLO (the same set as the reference Python client).</summary>
         public static readonly IList<string> ClientCapabilities = new[] { "frame", "compare", "capture", "control" };
 

@@ -9,7 +9,6 @@ namespace StyleBridge.Protocol
     public struct Header
     {
         public const int Size = 56;
-        public const int TSendOffset = 48;
         public const byte FlagSaveVisual = 1; // COMPARE: also save a side-by-side image
         static readonly byte[] Magic = { (byte)'S', (byte)'B', (byte)'R', (byte)'G' };
 

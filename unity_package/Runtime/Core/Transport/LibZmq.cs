@@ -18,21 +18,16 @@ namespace StyleBridge.Transport
         public const int Dealer = 5;
 
         // socket options (zmq.h)
-        public const int RcvMore = 13;
         public const int Events = 15;
         public const int Linger = 17;
         public const int ReconnectIvl = 18;
         public const int ReconnectIvlMax = 21;
-        public const int MaxMsgSize = 22;
         public const int SndHwm = 23;
         public const int RcvHwm = 24;
         public const int Immediate = 39;
         public const int CurvePublicKey = 48;
         public const int CurveSecretKey = 49;
         public const int CurveServerKey = 50;
-        public const int HeartbeatIvl = 75;
-        public const int HeartbeatTtl = 76;
-        public const int HeartbeatTimeout = 77;
 
         // context options
         public const int Blocky = 70;
@@ -41,7 +36,6 @@ namespace StyleBridge.Transport
         public const int DontWait = 1;
         public const int SndMore = 2;
         public const short PollIn = 1;
-        public const short PollOut = 2;
 
         public const int MessageSize = 64; // sizeof(zmq_msg_t)
 
