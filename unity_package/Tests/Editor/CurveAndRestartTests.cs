@@ -98,16 +98,12 @@ namespace StyleBridge.Tests
                 {
                     Stream(client, 1, 20, 30);
                     server.Kill();
-                    var during = 0;
-                    for (var i = 0; i < 20; i++) // frames while the server is gone are kept, never block the caller
+                    for (var i = 0; i < 20; i++) // frames while the server is gone never block the caller
                     {
                         var watch = Stopwatch.StartNew();
                         client.Submit(new ArraySegment<byte>(Live.Pattern(32, 16, PixelFormat.Rgba32, 1000 + i)), 32, 16,
                             PixelFormat.Rgba32, RowOrder.BottomUp, ColorEncoding.Srgb, 1000 + i);
                         Assert.Less(watch.Elapsed.TotalMilliseconds, 100, "Submit never waits on the network (seconds, here)");
-                        FrameBuffer result;
-                        if (client.TryTakeResult(out result))
-                            during++;
                         Thread.Sleep(10);
                     }
                     server.Dispose();
