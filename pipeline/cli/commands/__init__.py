@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 
-from pipeline.cli.commands import bench, demo, deploy, export, info, keys, serve, stylize, train, validate, watch
+from pipeline.cli.commands import bench, demo, deploy, export, info, keys, serve, stylize, train, unity, validate, watch
 
 Subparsers = argparse._SubParsersAction  # what add_subparsers() returns
 
@@ -24,4 +24,5 @@ COMMANDS: list[Callable[[Subparsers], None]] = [
     keys.add_parser,
     info.add_parser,
     bench.add_parser,
+    unity.add_parser,
 ]

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import tempfile
+from pathlib import Path
 
 from bridge.backends import BACKENDS
 from bridge.bench import run_bridge_benchmark
 from pipeline.cli.commands.common import add_device, resolution
 from pipeline.training.bench import run_train_benchmark
+from pipeline.unity.csharp import CSharpBench, build_core
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
@@ -46,6 +49,10 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     bridge.add_argument("--in-flight", type=int, default=2, help="frames in flight when measuring fps")
     bridge.add_argument("--model", help="an .onnx file or checkpoint (default: a random tiny TransformerNet)")
     bridge.add_argument("--backend", default="auto", choices=[b for b in BACKENDS if b != "passthrough"])
+    bridge.add_argument(
+        "--client", default="python", choices=("python", "csharp"),
+        help="csharp: also the Unity package's C# client (built with Mono) against the same passthrough server",
+    )  # fmt: skip
     bridge.set_defaults(run=run_bridge)
 
 
@@ -56,5 +63,8 @@ def run_train(args: argparse.Namespace) -> int:
 
 def run_bridge(args: argparse.Namespace) -> int:
     width, height = args.resolution
-    print(run_bridge_benchmark(width, height, args.frames, args.model_frames, args.in_flight, args.model, args.backend))
+    with tempfile.TemporaryDirectory(prefix="stylebridge-csharp-") as folder:
+        csharp = CSharpBench(build_core(Path(folder))) if args.client == "csharp" else None
+        print(run_bridge_benchmark(width, height, args.frames, args.model_frames, args.in_flight, args.model,
+                                   args.backend, csharp=csharp))  # fmt: skip
     return 0
