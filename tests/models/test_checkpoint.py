@@ -157,10 +157,14 @@ def test_newer_format_version_is_refused(tmp_path: Path) -> None:
         checkpoint_from_object(data)
 
 
-def test_aux_guided_fewshot_is_refused_clearly() -> None:
-    state = dict(create_model("fewshot-small").state_dict())
-    state["conv0.conv.weight"] = torch.zeros(8, 6, 7, 7)
-    with pytest.raises(CheckpointError, match="6 input channels"):
+def test_guided_fewshot_state_dict_loads_with_its_channels_and_odd_channels_are_refused() -> None:
+    guided = create_model("fewshot-small", input_channels=6)
+    loaded = checkpoint_from_object(dict(guided.state_dict()))
+    assert loaded.config["input_channels"] == 6 and loaded.build_model().input_channels == 6
+    assert "input_channels" not in checkpoint_from_object(dict(create_model("fewshot-small").state_dict())).config
+    state = dict(guided.state_dict())
+    state["conv0.conv.weight"] = torch.zeros(8, 4, 7, 7)
+    with pytest.raises(CheckpointError, match="4 input channels"):
         checkpoint_from_object(state)
 
 
