@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 import pickle
 import re
-import sys
 import types
 import zipfile
 from pathlib import Path

@@ -41,7 +41,8 @@ class StyleNet(nn.Module, ABC):
         if x.ndim != 4 or x.shape[1] != self.input_channels:
             what = "RGB" if self.input_channels == 3 else "RGB + guide"
             raise ValueError(
-                f"{type(self).__name__} takes (N, {self.input_channels}, H, W) {what} batches, got shape {tuple(x.shape)}"
+                f"{type(self).__name__} takes (N, {self.input_channels}, H, W) {what} batches, "
+                f"got shape {tuple(x.shape)}"
             )
         height, width = int(x.shape[2]), int(x.shape[3])
         self.contract.check_size(height, width)
