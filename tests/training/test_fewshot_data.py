@@ -131,7 +131,7 @@ def test_guides_add_three_channels_each(fewshot_sequence: Path) -> None:
 
 def test_a_keyframe_without_its_frame_is_refused(fewshot_sequence: Path) -> None:
     shutil.copy(fewshot_sequence / "keyframes" / "f0.png", fewshot_sequence / "keyframes" / "shot_12.png")
-    with pytest.raises(FewShotDataError, match="shot_12.png has no frame of the same name"):
+    with pytest.raises(FewShotDataError, match=r"shot_12\.png has no frame of the same name"):
         resolve_layout(fewshot_sequence / "keyframes", fewshot_sequence / "frames")
 
 
@@ -143,7 +143,7 @@ def test_sizes_that_disagree_or_are_not_multiples_of_4_are_refused(fewshot_seque
         Keyframe.load(painted)
     save_png(frame, np.zeros((30, 44, 3), np.uint8))
     save_png(painted.target, np.zeros((30, 44, 3), np.uint8))
-    with pytest.raises(FewShotDataError, match="multiples of 4: crop or resize .* to 44x28"):
+    with pytest.raises(FewShotDataError, match=r"multiples of 4: crop or resize .* to 44x28"):
         Keyframe.load(painted)
 
 

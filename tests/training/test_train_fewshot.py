@@ -38,7 +38,9 @@ def tiny_config(sequence: Path, out: Path, **overrides: Any) -> FewShotTrainConf
 def test_training_brings_the_keyframe_error_well_below_the_untrained_models(
     fewshot_sequence: Path, tmp_path: Path
 ) -> None:
-    result = train_fewshot(tiny_config(fewshot_sequence, tmp_path / "run", max_steps=40, eval_every=20, patience=0, lr=2e-3))
+    result = train_fewshot(
+        tiny_config(fewshot_sequence, tmp_path / "run", max_steps=40, eval_every=20, patience=0, lr=2e-3)
+    )
     before, after = result.keyframe_l1_before, result.keyframe_l1_after
     assert set(after) == {"f0", "f7"}
     assert all(after[name] < 0.7 * before[name] for name in after), (before, after)
@@ -53,7 +55,7 @@ def test_checkpoints_hold_the_discriminator_and_a_preview_strip(fewshot_sequence
     assert checkpoint.contract.input_range == "-1_1" and checkpoint.step == 2
     assert set(checkpoint.trainer_state) == {"discriminator", "discriminator_optimizer", "early_stop"}
     assert checkpoint.train_config["batch_size"] == 8 and checkpoint.optimizer is not None
-    assert [set(entry) for entry in checkpoint.history][0] == {"step", "l1", "vgg", "adv", "g_total", "d"}
+    assert set(checkpoint.history[0]) == {"step", "l1", "vgg", "adv", "g_total", "d"}
     strip = load_rgb(result.preview)
     assert strip.shape == (32, 3 * 48, 3)  # frame | stylized | nearest keyframe
 
