@@ -44,6 +44,6 @@ def test_fewshot_presets_export_validate_and_deploy(
 
 def test_a_generator_with_guide_channels_is_refused_with_the_reason(tmp_path: Path) -> None:
     guided = save_checkpoint(tmp_path / "g.pt", Checkpoint.from_model(create_model("fewshot-small", input_channels=6)))
-    with pytest.raises(ExportError, match="takes 6 input channels .* send RGB frames only"):
+    with pytest.raises(ExportError, match=r"takes 6 input channels .* send RGB frames only"):
         export_onnx(guided, tmp_path / "g.onnx")
     assert not (tmp_path / "g.onnx").exists()
