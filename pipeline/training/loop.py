@@ -10,7 +10,8 @@ detection, a checkpoint on Ctrl-C, and throughput. Only rank 0 writes files.
 The loop, per step: take the trainer's next batch, call `trainer.train_step` (forward, losses,
 `run.optimize` for each optimizer), count, update the bar, every `log_every` steps average the
 losses into the history, every `checkpoint_every` steps write a checkpoint; at the end write
-`final.pt`, `final.png` and `history.json`.
+`final.pt`, `final.png` and `history.json`. A run also ends, the same way, when `time_limit` has
+passed or the trainer's `stop_reason` gives one (early stopping); `TrainResult.stop_reason` says why.
 """
 
 from __future__ import annotations
