@@ -177,3 +177,14 @@ def test_guided_fewshot_state_dict_loads_with_its_channels_and_odd_channels_are_
 def test_one_suffix_rule_for_the_watcher_and_the_bridge(name: str, expected: bool) -> None:
     assert is_checkpoint_file(Path(name)) is expected
     assert is_model_file(Path(name)) is (expected or name == "model.onnx")
+
+
+def test_trainer_state_is_optional_and_only_written_when_a_trainer_has_one(tmp_path: Path) -> None:
+    plain = Checkpoint.from_model(create_model("tiny"), preset="tiny")
+    assert "trainer_state" not in plain.to_dict()  # the fast trainer's checkpoints keep their keys
+    assert load_checkpoint(save_checkpoint(tmp_path / "a.pt", plain)).trainer_state is None
+    state = {"discriminator": {"w": torch.ones(2)}, "early_stop": {"best": float("inf"), "bad": 0}}
+    with_state = Checkpoint.from_model(create_model("tiny"), trainer_state=state)
+    loaded = load_checkpoint(save_checkpoint(tmp_path / "b.pt", with_state))
+    assert torch.equal(loaded.trainer_state["discriminator"]["w"], torch.ones(2))
+    assert loaded.trainer_state["early_stop"]["best"] == float("inf")
