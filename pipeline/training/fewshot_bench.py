@@ -3,7 +3,9 @@
 Both sides train the same generator and PatchGAN with the same losses (L1, VGG-19 feature MSE with
 seeded random filters, LSGAN), the same Adam settings and batch of patches, on the same two painted
 keyframes of a generated sequence. Each runs in a fresh process (peak memory is its own); the first
-steps are warm-up. The baseline is written the way the authors' trainers.py and data.py write it:
+steps are warm-up. Sides alternate over `rounds` rounds (plain first, then ours first, ...) and each
+keeps its best round, so a burst of load from other work on the machine does not decide the ratio.
+The baseline is written the way the authors' trainers.py and data.py write it:
 a Dataset cutting each patch in Python (zero-padded to the top-left at the edges) behind a
 DataLoader with one worker, shuffle off; the generator run twice per step (once for the discriminator
 step, once for its own); the discriminator's weight gradients computed in the generator's step too;
@@ -172,19 +174,26 @@ def run_fewshot_benchmark(
     patch_size: int = 32,
     batch_size: int = 40,
     device: str = "auto",
+    rounds: int = 2,
 ) -> str:
-    """Run both sides once; return a report with patches/s, peak memory and the ratios."""
+    """Run both sides `rounds` times, alternating; return a report with each side's best patches/s, its peak
+    memory and the ratios."""
     with tempfile.TemporaryDirectory(prefix="stylebridge-bench-") as tmp:
         keyframes, frames = write_bench_sequence(Path(tmp))
         settings = FewShotBenchSettings(
             str(keyframes), str(frames), str(Path(tmp) / "run"), preset, steps, warmup, patch_size, batch_size, device
         )
-        plain = in_fresh_process(run_plain, settings)
-        ours = in_fresh_process(run_ours, settings)
+        results: dict[str, list[SideResult]] = {"plain": [], "ours": []}
+        for round_index in range(max(1, rounds)):
+            order = [("plain", run_plain), ("ours", run_ours)]
+            for name, side in order if round_index % 2 == 0 else order[::-1]:
+                results[name].append(in_fresh_process(side, settings))
+    plain, ours = (max(results[name], key=lambda r: r.items_per_second) for name in ("plain", "ours"))
     return "\n".join(
         [
             f"train benchmark: {preset} few-shot generator + PatchGAN, {steps} timed steps (+{warmup} warm-up) of "
-            f"{batch_size} x {patch_size}px patches, device {resolve_device(device)}",
+            f"{batch_size} x {patch_size}px patches, device {resolve_device(device)}, best of {max(1, rounds)} "
+            "alternating rounds per side",
             row("plain loop, the authors' way", plain, "patches"),
             row("stylebridge trainer", ours, "patches"),
             f"  ratio (ours / plain)         {ours.items_per_second / plain.items_per_second:8.2f}x throughput   "

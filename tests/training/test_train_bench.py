@@ -20,7 +20,7 @@ def test_train_benchmark_reports_both_sides_and_the_ratio() -> None:
 
 @pytest.mark.slow
 def test_fewshot_benchmark_reports_patches_per_second_for_both_sides() -> None:
-    report = run_fewshot_benchmark(steps=2, warmup=1, patch_size=16, batch_size=4, device="cpu")
+    report = run_fewshot_benchmark(steps=2, warmup=1, patch_size=16, batch_size=4, device="cpu", rounds=1)
     speeds = [float(v) for v in re.findall(r"([\d.]+) patches/s", report)]
     assert len(speeds) == 2 and all(v > 0 for v in speeds), report
     assert "plain loop, the authors' way" in report

@@ -36,6 +36,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     train.add_argument("--image-size", type=int, default=128, help="training crop side (fast)")
     train.add_argument("--patch-size", type=int, default=32, help="patch side (fewshot)")
     train.add_argument("--batch-size", type=int, help="images (fast, default 4) or patches (fewshot, default 40)")
+    train.add_argument("--rounds", type=int, default=2, help="alternating rounds per side, best kept (fewshot)")
     add_device(train)
     train.set_defaults(run=run_train)
     bridge = kinds.add_parser(
@@ -60,7 +61,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 def run_train(args: argparse.Namespace) -> int:
     if args.trainer == "fewshot":
         preset, batch = args.preset or "fewshot-small", args.batch_size or 40
-        print(run_fewshot_benchmark(preset, args.steps, args.warmup, args.patch_size, batch, args.device))
+        print(run_fewshot_benchmark(preset, args.steps, args.warmup, args.patch_size, batch, args.device, args.rounds))
         return 0
     batch = args.batch_size or 4
     print(run_train_benchmark(args.preset or "tiny", args.steps, args.warmup, args.image_size, batch, args.device))
