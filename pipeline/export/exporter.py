@@ -144,6 +144,11 @@ def export_onnx(
     checkpoint_path, files = Path(checkpoint_path), ModelFiles.beside(output)
     checkpoint = load_checkpoint(checkpoint_path)
     model = checkpoint.build_model().eval().float().cpu()
+    if model.input_channels != 3:
+        raise ExportError(
+            f"{checkpoint_path.name} takes {model.input_channels} input channels (RGB plus guide images); the engine "
+            "and the bridge send RGB frames only. Train the model without --guides to use it in Unity"
+        )
     network = model.contract
     graph_contract = network.as_unit_io() if io_mode == "unit" else network
     if static is not None:

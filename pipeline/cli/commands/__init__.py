@@ -8,7 +8,21 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 
-from pipeline.cli.commands import bench, demo, deploy, export, info, keys, serve, stylize, train, unity, validate, watch
+from pipeline.cli.commands import (
+    bench,
+    demo,
+    deploy,
+    export,
+    flicker,
+    info,
+    keys,
+    serve,
+    stylize,
+    train,
+    unity,
+    validate,
+    watch,
+)
 
 Subparsers = argparse._SubParsersAction  # what add_subparsers() returns
 
@@ -16,6 +30,7 @@ COMMANDS: list[Callable[[Subparsers], None]] = [
     demo.add_parser,
     train.add_parser,
     stylize.add_parser,
+    flicker.add_parser,
     export.add_parser,
     validate.add_parser,
     deploy.add_parser,

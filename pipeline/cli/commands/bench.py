@@ -10,6 +10,7 @@ from bridge.backends import BACKENDS
 from bridge.bench import run_bridge_benchmark
 from pipeline.cli.commands.common import add_device, resolution
 from pipeline.training.bench import run_train_benchmark
+from pipeline.training.fewshot_bench import run_fewshot_benchmark
 from pipeline.unity.csharp import CSharpBench, build_core
 
 
@@ -26,11 +27,19 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         ),
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
-    train.add_argument("--preset", default="tiny", help="TransformerNet preset")
+    train.add_argument(
+        "--trainer",
+        choices=("fast", "fewshot"),
+        default="fast",
+        help="fast: TransformerNet vs pytorch/examples' loop; fewshot: few-shot generator vs the authors' loop",
+    )
+    train.add_argument("--preset", help="model preset (default: tiny; fewshot-small with --trainer fewshot)")
     train.add_argument("--steps", type=int, default=30, help="timed steps per side (after warm-up)")
     train.add_argument("--warmup", type=int, default=3, help="untimed steps per side")
-    train.add_argument("--image-size", type=int, default=128)
-    train.add_argument("--batch-size", type=int, default=4)
+    train.add_argument("--image-size", type=int, default=128, help="training crop side (fast)")
+    train.add_argument("--patch-size", type=int, default=32, help="patch side (fewshot)")
+    train.add_argument("--batch-size", type=int, help="images (fast, default 4) or patches (fewshot, default 40)")
+    train.add_argument("--rounds", type=int, default=2, help="alternating rounds per side, best kept (fewshot)")
     add_device(train)
     train.set_defaults(run=run_train)
     bridge = kinds.add_parser(
@@ -57,7 +66,12 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 
 
 def run_train(args: argparse.Namespace) -> int:
-    print(run_train_benchmark(args.preset, args.steps, args.warmup, args.image_size, args.batch_size, args.device))
+    if args.trainer == "fewshot":
+        preset, batch = args.preset or "fewshot-small", args.batch_size or 40
+        print(run_fewshot_benchmark(preset, args.steps, args.warmup, args.patch_size, batch, args.device, args.rounds))
+        return 0
+    batch = args.batch_size or 4
+    print(run_train_benchmark(args.preset or "tiny", args.steps, args.warmup, args.image_size, batch, args.device))
     return 0
 
 
