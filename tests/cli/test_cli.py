@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -121,8 +123,26 @@ def test_resume_continues_with_the_runs_own_settings(
     assert [h["step"] for h in resumed] == [5, 10, 15, 20]
     for a, b in zip(uninterrupted, resumed, strict=True):
         assert a["total"] == pytest.approx(b["total"], rel=1e-4)
-    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
-    assert [w.split()[0] for w in warnings] == ["--out"]  # the one setting given, and it differs
+    assert not [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]  # --out is no training setting
+
+
+def test_resuming_a_copied_run_from_another_folder_writes_into_the_copy(
+    data_dir: Path, style_image: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)  # relative paths, as a user types them
+    relative = [os.path.relpath(data_dir), os.path.relpath(style_image), "run2"]
+    command = _train_fast(*relative, "--image-size", "16", "--max-steps", "4", "--checkpoint-every", "2")
+    assert main(command) == 0
+    shutil.copytree("run2", "run3")
+    original = {path: path.read_bytes() for path in (tmp_path / "run2").rglob("*") if path.is_file()}
+    (tmp_path / "elsewhere").mkdir()
+    monkeypatch.chdir(tmp_path / "elsewhere")
+    resume = ["-q", "train", "fast", "--resume", str(tmp_path / "run3" / "checkpoints" / "ckpt_step_0000002.pt")]
+    assert main([*resume, "--no-progress"]) == 0
+    assert {path: path.read_bytes() for path in original} == original  # the original run is untouched
+    assert load_checkpoint(tmp_path / "run3" / "final.pt").step == 4
+    assert [h["step"] for h in json.loads((tmp_path / "run3" / "history.json").read_text())] == [4]
+    assert not list((tmp_path / "elsewhere").iterdir())
 
 
 def test_resume_warns_about_an_option_that_differs(
@@ -154,6 +174,7 @@ def test_resume_warns_about_an_option_that_differs(
         pytest.param(["--batch-size", "64"], "12 training images are fewer than one batch", id="batch too large"),
         pytest.param(["--image-size", "0"], "--image-size must be at least 1, got 0", id="image size 0"),
         pytest.param(["--image-size", "30"], "--image-size must be a multiple of 4", id="image size 30"),
+        pytest.param(["--image-size", "4"], "--image-size must be at least 8", id="image size 4"),
         pytest.param(["--max-steps", "0"], "--max-steps must be at least 1", id="no steps"),
     ],
 )
@@ -169,6 +190,7 @@ def test_bad_training_settings_fail_without_a_traceback(
     assert main([*_train_fast(data_dir, style_image, tmp_path / "run"), *options]) == 1
     assert "Traceback" not in capsys.readouterr().err
     assert [r.levelname for r in caplog.records] == ["ERROR"] and message in caplog.records[0].getMessage()
+    assert not (tmp_path / "run").exists()  # refused before anything was written
 
 
 def test_train_without_data_or_a_checkpoint_to_resume_says_what_is_missing(

@@ -117,6 +117,7 @@ def run_fast(args: argparse.Namespace) -> int:
 
 def train_and_deploy(config: FastTrainConfig, unity_project: Path) -> TrainResult:
     """Train with a watcher deploying the run's checkpoints; deploy the final checkpoint at the end."""
+    config.validate()  # before the run folder is made for the watcher
     checkpoints = Path(config.out) / "checkpoints"
     checkpoints.mkdir(parents=True, exist_ok=True)
     settings = DeploySettings(unity_project, name=default_model_name(checkpoints))
