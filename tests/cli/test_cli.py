@@ -16,6 +16,7 @@ import torch
 from pipeline.cli.main import build_parser, main
 from pipeline.core.fileio import load_rgb, save_png
 from pipeline.models.checkpoint import load_checkpoint
+from pipeline.training.fast import FastTrainConfig
 
 
 def _verbs(parser: argparse.ArgumentParser, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
@@ -44,6 +45,7 @@ def test_info_reports_the_documented_parameter_count(capsys: pytest.CaptureFixtu
     info = json.loads(capsys.readouterr().out)
     assert info["parameters"] == 108_771
     assert info["contract"]["input_range"] == "0_255"
+    assert info["config"]["variant"] == FastTrainConfig.variant == "tutorial"  # the preset `train fast` trains
 
 
 def test_train_then_stylize_a_folder_with_a_corrupt_image(
