@@ -173,8 +173,10 @@ def export_onnx(
     # One session serves the parity check and the reference pair; the checkpoint was read once, above.
     session = create_session(data, device="cpu", name=files.onnx.name)
     report = validate_model(proto, None, str(files.onnx), network=model, sizes=parity_sizes, session=session)
-    if not report.ok:
+    if not report.importable:
         raise ExportError(f"the exported graph is not fit for Barracuda; nothing was written.\n{report.describe()}")
+    if not report.matches_checkpoint:
+        raise ExportError(f"ONNX Runtime does not reproduce PyTorch; nothing was written.\n{report.describe()}")
     reference = ReferencePair.compute(session, graph_contract, static or reference_size)
     shape: list[int | str] = [1, 3, static[1], static[0]] if static else [1, 3, "height", "width"]
     sidecar = {
