@@ -46,7 +46,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     configure_logging(args.verbose, args.quiet)
     try:
         return int(args.run(args) or 0)
-    except (StylebridgeError, FileNotFoundError) as exc:
+    except (StylebridgeError, OSError) as exc:  # user errors and files that cannot be read or written
         if args.verbose:
             log.exception("failed")
         else:

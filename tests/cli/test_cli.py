@@ -81,6 +81,19 @@ def test_a_file_that_is_not_a_checkpoint_fails_without_a_traceback(
     assert not (tmp_path / "out.png").exists()
 
 
+@pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="needs Linux's /proc, where no file can be created")
+def test_an_unwritable_output_is_named_without_the_temp_file(
+    tmp_path: Path, make_checkpoint: Callable[..., Path], caplog: pytest.LogCaptureFixture
+) -> None:
+    image = save_png(tmp_path / "in.png", np.full((20, 30, 3), 128, np.uint8))
+    (tmp_path / "a_file").write_text("not a folder")
+    for target in ("/proc/forbidden.png", str(tmp_path / "a_file" / "out.png")):
+        caplog.clear()
+        assert main(["stylize", str(make_checkpoint()), str(image), "-o", target]) == 1
+        [record] = [r for r in caplog.records if r.levelname == "ERROR"]
+        assert record.getMessage().startswith(f"cannot write {target}: ") and ".partial" not in record.getMessage()
+
+
 def test_unknown_preset_fails_cleanly(caplog: pytest.LogCaptureFixture) -> None:
     assert main(["info", "gigantic"]) == 1
     assert "known models" in caplog.text
