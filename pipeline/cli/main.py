@@ -13,13 +13,14 @@ from collections.abc import Sequence
 
 from pipeline import __version__
 from pipeline.cli.commands import COMMANDS
+from pipeline.cli.commands.common import CommandParser
 from pipeline.core.errors import StylebridgeError
 
 log = logging.getLogger("stylebridge")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = CommandParser(
         prog="stylebridge",
         description=(
             "Train real-time style-transfer models, export them for Unity Barracuda, and keep the "

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -38,6 +39,45 @@ def test_every_command_explains_itself(verb: tuple[str, ...], capsys: pytest.Cap
     text = capsys.readouterr().out
     assert text.startswith("usage: stylebridge " + " ".join(verb))
     assert len(text.splitlines()) > 3  # a description and options, not just a usage line
+    flat = " ".join(text.split())  # help wraps lines: compare with single spaces
+    for meaningless in ("(default: None)", "(default: True)", "(default: False)", "(default: (", "(default: <"):
+        assert meaningless not in flat
+    assert not re.search(r"\(default[^)]*\) \(default", flat)  # no option says its default twice
+
+
+@pytest.mark.parametrize(
+    ("verb", "shown"),
+    [
+        (
+            ("train", "fast"),
+            [
+                "--image-size IMAGE_SIZE side of the square training crops (a multiple of 4) (default: 256)",
+                "(default: 1e+10)",
+                "--preset {tiny,small,original} model size (default: tiny)",
+            ],
+        ),
+        (("bench", "bridge"), ["frame size WIDTHxHEIGHT (default: 960x540)"]),
+        (("info",), ["frame size for the multiply-adds (default: 960x540)"]),
+        (
+            ("export",),
+            ["(ignored with --static) (default: 128x72)", "--static WxH fix the input size (default: dynamic H, W)"],
+        ),
+        (("demo",), ["--no-progress no progress bars", "where to run (default: auto = CUDA if present)"]),
+    ],
+    ids=lambda value: " ".join(value) if isinstance(value, tuple) else "",
+)
+def test_help_shows_defaults_once_and_readably(
+    verb: tuple[str, ...], shown: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit):
+        main([*verb, "--help"])
+    flat = " ".join(capsys.readouterr().out.split())
+    for text in shown:
+        assert text in flat
+    assert (
+        "--no-progress no progress bars (default" not in flat
+        and "--output MODEL.onnx where to write the model (default" not in flat
+    )
 
 
 def test_info_reports_the_documented_parameter_count(capsys: pytest.CaptureFixture[str]) -> None:

@@ -21,13 +21,12 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
             "written the way pytorch/examples writes it; print images/s, peak memory and their ratios. Each "
             "side runs in its own process so peak memory is its own."
         ),
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     train.add_argument("--preset", default="tiny", help="TransformerNet preset")
     train.add_argument("--steps", type=int, default=30, help="timed steps per side (after warm-up)")
     train.add_argument("--warmup", type=int, default=3, help="untimed steps per side")
-    train.add_argument("--image-size", type=int, default=128)
-    train.add_argument("--batch-size", type=int, default=4)
+    train.add_argument("--image-size", type=int, default=128, help="side of the square training crops")
+    train.add_argument("--batch-size", type=int, default=4, help="images per step")
     add_device(train)
     train.set_defaults(run=run_train)
     bridge = kinds.add_parser(
@@ -38,7 +37,6 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
             "with the passthrough backend, and the bridge serving a model vs that model timed without the bridge "
             "(a randomly initialised tiny model unless --model). Each server runs in its own process."
         ),
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     bridge.add_argument("--resolution", type=resolution, default=(960, 540), help="frame size WIDTHxHEIGHT")
     bridge.add_argument("--frames", type=int, default=300, help="timed frames for the echo and passthrough")

@@ -29,7 +29,6 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
             "file). manifest.json in the deployment folder names the current version; the oldest versions beyond "
             "--keep are removed."
         ),
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     parser.add_argument("model", metavar="MODEL.onnx")
     add_deploy_options(parser)

@@ -38,7 +38,6 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
             "PyTorch; an invalid model is never written. Beside MODEL.onnx go MODEL.json and a reference pair "
             "(MODEL.reference.png and the graph's float32 input/output) for the Unity-side comparison."
         ),
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     parser.add_argument("checkpoint", metavar="CHECKPOINT", help="a stylebridge checkpoint or a bare state_dict")
     parser.add_argument("-o", "--output", required=True, metavar="MODEL.onnx", help="where to write the model")

@@ -3,33 +3,20 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import os
-from dataclasses import fields
+from dataclasses import MISSING, fields
 from pathlib import Path
 
-from pipeline.cli.commands.common import add_device, int_triple
+from pipeline.cli.commands.common import HelpFormatter, add_device, int_triple
 from pipeline.models.registry import presets_for
 from pipeline.training.fast import FastTrainConfig, train_fast
 from pipeline.training.loop import TrainResult
 from pipeline.training.vgg import STYLE_LAYER_SETS
 from pipeline.unity.watch import CheckpointWatcher, DeploySettings, default_model_name, export_and_deploy
 
-CONFIG_DEFAULTS = {f.name: f.default for f in fields(FastTrainConfig)}
-
-
-class ConfigDefaultsHelpFormatter(argparse.HelpFormatter):
-    """Shows FastTrainConfig's defaults, the single source of them: the options' own default is SUPPRESS."""
-
-    def _get_help_string(self, action: argparse.Action) -> str | None:
-        default = CONFIG_DEFAULTS.get(action.dest)
-        shown = isinstance(default, (int, float, str)) and not isinstance(default, bool)  # not None, flags, required
-        if action.default is not argparse.SUPPRESS or not shown:
-            return action.help
-        return (
-            f"{action.help} (default: {default:g})"
-            if isinstance(default, float)
-            else f"{action.help} (default: {default})"
-        )
+# What `--help` shows as defaults: FastTrainConfig's, the single source of them (the options' own is SUPPRESS).
+CONFIG_DEFAULTS = {f.name: f.default for f in fields(FastTrainConfig) if f.default is not MISSING}
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
@@ -45,7 +32,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
             "With --resume the run continues with the settings saved in the checkpoint; options given beside it "
             "replace them (each one that differs is warned about)."
         ),
-        formatter_class=ConfigDefaultsHelpFormatter,
+        formatter_class=functools.partial(HelpFormatter, defaults=CONFIG_DEFAULTS),
         # Only the options typed reach the namespace, so a resumed run can tell them from defaults.
         argument_default=argparse.SUPPRESS,
     )
