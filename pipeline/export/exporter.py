@@ -205,15 +205,16 @@ def export_onnx(
     atomic_write_text(files.sidecar, json.dumps(sidecar, indent=2))
     atomic_write_bytes(files.onnx, data)
     seconds = time.perf_counter() - start
+    # The one summary of an export (parity and problems are in `report`, which callers print when they want it).
     log.info(
-        "exported %s (%s, io %s, opset %d) to %s in %.1f s; %s",
+        "exported %s (%s, io %s, opset %d) to %s with %s and the reference pair in %.1f s",
         checkpoint_path.name,
         checkpoint.name,
         io_mode,
         opset,
         files.onnx,
+        files.sidecar.name,
         seconds,
-        "; ".join(f"parity {r.describe()}" for r in report.parity),
     )
     return ExportResult(files, report, proto, rewrites, seconds)
 

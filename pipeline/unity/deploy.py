@@ -167,7 +167,7 @@ def _install(
         entry["current"] = target.onnx.name
         manifest_path = atomic_write_text(folder / MANIFEST_NAME, json.dumps(manifest, indent=2))
         _remove_old_versions(folder, name, {v["version"] for v in entry["versions"]})
-    log.info("deployed %s as %s (version %d) in %s", source.onnx.name, target.onnx.name, version, folder)
+    log.info("deployed %s as %s (version %d), current in %s", source.onnx.name, target.onnx, version, manifest_path)
     return Deployment(name, version, target.onnx, tuple(written), manifest_path, source_sha256)
 
 

@@ -36,8 +36,5 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    deployment = deploy_model(
-        args.model, args.unity_project, name=args.name, models_dir=args.models_dir, keep=args.keep
-    )
-    print(f"deployed {args.model} as {deployment.onnx} (version {deployment.version}); manifest {deployment.manifest}")
-    return 0
+    deploy_model(args.model, args.unity_project, name=args.name, models_dir=args.models_dir, keep=args.keep)
+    return 0  # deploy_model logs what it did, once
