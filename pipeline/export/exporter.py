@@ -135,6 +135,11 @@ def export_onnx(
     """
     if io_mode not in IO_MODES:
         raise ExportError(f"--io must be one of {', '.join(IO_MODES)}, got {io_mode!r}")
+    if Path(output).suffix.lower() != ".onnx":
+        raise ExportError(
+            f"the model file must end in .onnx (Unity and stylebridge recognise models by it), got {output}; "
+            f"try {Path(output).with_suffix('.onnx')}"
+        )
     if opset < EXPORT_OPSETS.start:  # (newer opsets than Barracuda reads are exported, then refused by validation)
         raise ExportError(
             f"opset {opset} cannot be exported (torch writes nearest upsampling from opset 9 on); "
