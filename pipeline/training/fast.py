@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import os
+import shlex
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
@@ -337,7 +338,16 @@ class FastTrainer(Trainer):
         return f"training {self.preset or 'TransformerNet'} ({self.model.config()}), {where}: {steps}"
 
     def resume_command(self, checkpoint: Path) -> str:
-        return f"stylebridge train fast --resume {checkpoint}"
+        """The run's settings are in the checkpoint; only how this process ran (device, workers, AMP) is repeated."""
+        config, defaults = self.config, FastTrainConfig("", "", "")
+        words = ["stylebridge", "train", "fast", "--resume", str(checkpoint)]
+        if config.device != defaults.device:
+            words += ["--device", config.device]
+        if config.workers is not None:
+            words += ["--workers", str(config.workers)]
+        if config.amp != defaults.amp:
+            words.append("--no-amp")
+        return shlex.join(words)
 
     def finish(self) -> None:
         if self.unreadable:
