@@ -17,8 +17,9 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         help="stylize an image or a folder of images",
         description=(
             "Run a model on INPUT (an image, or a folder tree of images) and write the result to OUT "
-            "(a file, or a folder that mirrors INPUT). Any image size works: inputs are padded to the "
-            "model's size multiple and cropped back."
+            "(a file, or a folder that mirrors INPUT). Any image size works, down to 1x1: inputs are padded to "
+            "the model's size multiple and minimum size and cropped back (a model exported with --static takes "
+            "only its own size)."
         ),
     )
     parser.add_argument(
