@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 import torch
 from tqdm import tqdm
+from tqdm.contrib.logging import logging_redirect_tqdm
 
 from pipeline.core.contract import image_to_unit_tensor, unit_tensor_to_image
 from pipeline.core.fileio import ImageReadError, list_images, load_rgb, save_image, save_png
@@ -66,14 +67,15 @@ def stylize_files(stylizer: Stylizer, source: str | Path, target: str | Path, pr
         destination = target / f"{source.stem}.png" if target.is_dir() else target
         return [save_image(destination, stylizer(load_rgb(source)))]
     written, skipped = [], 0
-    for path in tqdm(list_images(source), unit="image", disable=not progress):
-        try:
-            image = load_rgb(path)
-        except ImageReadError as exc:
-            log.warning("skipped: %s", exc)
-            skipped += 1
-            continue
-        written.append(save_image(target / path.relative_to(source).with_suffix(".png"), stylizer(image)))
+    with logging_redirect_tqdm():  # warnings print above the progress bar, not onto its line
+        for path in tqdm(list_images(source), unit="image", disable=not progress):
+            try:
+                image = load_rgb(path)
+            except ImageReadError as exc:
+                log.warning("skipped: %s", exc)
+                skipped += 1
+                continue
+            written.append(save_image(target / path.relative_to(source).with_suffix(".png"), stylizer(image)))
     if skipped:
         log.warning("skipped %d unreadable images under %s", skipped, source)
     return written

@@ -192,6 +192,7 @@ def _loop(
     if main:
         s.out.mkdir(parents=True, exist_ok=True)
         log.info("%s", trainer.describe(total_steps, run.dist.world_size))
+        log.info("%s", _checkpoint_plan(s, step, total_steps))
     running: dict[str, float] = {}  # loss sums since the last history entry
     running_count, items, start, step_ends = 0, 0, time.perf_counter(), []
     stop_reason: str | None = None
@@ -263,6 +264,15 @@ def _stop_reason(
     if dist_info.enabled and distributed.mean_across_ranks([float(reason is not None)], dist_info)[0] > 0:
         return reason or "another process stopped"
     return reason
+
+
+def _checkpoint_plan(s: LoopSettings, step: int, total_steps: int) -> str:
+    """Where checkpoints will go, said before the run so that a schedule that never fires is no surprise."""
+    final = f"the final checkpoint goes to {s.out / 'final.pt'}"
+    before_end = max(0, (total_steps - 1) // s.checkpoint_every - step // s.checkpoint_every)
+    if before_end == 0:
+        return f"no checkpoint before the end (one every {s.checkpoint_every} steps); {final}"
+    return f"{before_end} checkpoint(s) in {s.out / 'checkpoints'}, one every {s.checkpoint_every} steps; {final}"
 
 
 @contextlib.contextmanager

@@ -25,7 +25,6 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
             "written the way pytorch/examples writes it; print images/s, peak memory and their ratios. Each "
             "side runs in its own process so peak memory is its own."
         ),
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     train.add_argument(
         "--trainer",
@@ -36,7 +35,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     train.add_argument("--preset", help="model preset (default: tiny; fewshot-small with --trainer fewshot)")
     train.add_argument("--steps", type=int, default=30, help="timed steps per side (after warm-up)")
     train.add_argument("--warmup", type=int, default=3, help="untimed steps per side")
-    train.add_argument("--image-size", type=int, default=128, help="training crop side (fast)")
+    train.add_argument("--image-size", type=int, default=128, help="side of the square training crops (fast)")
     train.add_argument("--patch-size", type=int, default=32, help="patch side (fewshot)")
     train.add_argument("--batch-size", type=int, help="images (fast, default 4) or patches (fewshot, default 40)")
     train.add_argument("--rounds", type=int, default=2, help="alternating rounds per side, best kept (fewshot)")
@@ -50,7 +49,6 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
             "with the passthrough backend, and the bridge serving a model vs that model timed without the bridge "
             "(a randomly initialised tiny model unless --model). Each server runs in its own process."
         ),
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     bridge.add_argument("--resolution", type=resolution, default=(960, 540), help="frame size WIDTHxHEIGHT")
     bridge.add_argument("--frames", type=int, default=300, help="timed frames for the echo and passthrough")

@@ -21,7 +21,6 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
             "with an A/B comparison of PyTorch and ONNX Runtime. Uses ImageNet VGG-19 weights when "
             "they are cached or downloadable; otherwise warns loudly and uses a random-filter loss network."
         ),
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     parser.add_argument(
         "part",

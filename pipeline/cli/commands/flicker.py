@@ -21,7 +21,6 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
             "pixels of all pairs, in 8-bit levels (0 = perfectly stable). The same number for the source is printed "
             "as the floor. Frames pair up by name (any image suffix), in the source's natural order."
         ),
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     parser.add_argument("stylized", metavar="STYLIZED_DIR", help="the stylized frames")
     parser.add_argument("--source", required=True, metavar="FRAMES_DIR", help="the frames they were stylized from")

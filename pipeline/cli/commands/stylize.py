@@ -19,12 +19,12 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         help="stylize an image, a folder of images or a sequence of frames",
         description=(
             "Run a model on INPUT (an image, or a folder tree of images such as a sequence of frames) and write the "
-            "result to OUT (a file, or a folder that mirrors INPUT's names as .png). Any image size works: inputs are "
-            "padded to the model's size multiple and cropped back. A folder is taken in natural order (frame_2 before "
-            "frame_10), batched, on the GPU in fp16 where there is one; frames already in OUT are skipped, so an "
-            "interrupted run resumes. The frames per second are reported."
+            "result to OUT (a file, or a folder that mirrors INPUT's names as .png). Any image size works, down to "
+            "1x1: inputs are padded to the model's size multiple and minimum size and cropped back (a model exported "
+            "with --static takes only its own size). A folder is taken in natural order (frame_2 before frame_10), "
+            "batched, on the GPU in fp16 where there is one; frames already in OUT are skipped, so an interrupted run "
+            "resumes. The frames per second are reported."
         ),
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     parser.add_argument(
         "model",

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 from collections.abc import Callable
-from dataclasses import fields
+from dataclasses import MISSING, fields
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
-from pipeline.cli.commands.common import add_device, int_triple
+from pipeline.cli.commands.common import HelpFormatter, add_device, int_triple
 from pipeline.models.registry import presets_for
 from pipeline.training.fast import FastTrainConfig, train_fast
 from pipeline.training.fewshot import FewShotTrainConfig, train_fewshot
@@ -17,24 +18,9 @@ from pipeline.training.loop import TrainResult
 from pipeline.training.vgg import STYLE_LAYER_SETS
 from pipeline.unity.watch import CheckpointWatcher, DeploySettings, default_model_name, export_and_deploy
 
-CONFIG_DEFAULTS = {f.name: f.default for f in fields(FastTrainConfig)}
-
-
-class ConfigDefaultsHelpFormatter(argparse.HelpFormatter):
-    """Shows FastTrainConfig's defaults, the single source of them: the options' own default is SUPPRESS."""
-
-    config_defaults: ClassVar[dict[str, Any]] = CONFIG_DEFAULTS
-
-    def _get_help_string(self, action: argparse.Action) -> str | None:
-        default = self.config_defaults.get(action.dest)
-        shown = isinstance(default, (int, float, str)) and not isinstance(default, bool)  # not None, flags, required
-        if action.default is not argparse.SUPPRESS or not shown:
-            return action.help
-        return (
-            f"{action.help} (default: {default:g})"
-            if isinstance(default, float)
-            else f"{action.help} (default: {default})"
-        )
+# What `--help` shows as defaults: the config dataclasses', the single source of them (the options' own is SUPPRESS).
+CONFIG_DEFAULTS = {f.name: f.default for f in fields(FastTrainConfig) if f.default is not MISSING}
+FEWSHOT_DEFAULTS = {f.name: f.default for f in fields(FewShotTrainConfig) if f.default is not MISSING}
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
@@ -50,7 +36,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
             "With --resume the run continues with the settings saved in the checkpoint; options given beside it "
             "replace them (each one that differs is warned about)."
         ),
-        formatter_class=ConfigDefaultsHelpFormatter,
+        formatter_class=functools.partial(HelpFormatter, defaults=CONFIG_DEFAULTS),
         # Only the options typed reach the namespace, so a resumed run can tell them from defaults.
         argument_default=argparse.SUPPRESS,
     )
@@ -125,6 +111,7 @@ def train_and_deploy(
     config: FastTrainConfig | FewShotTrainConfig, unity_project: Path, train: Callable[[Any], TrainResult] = train_fast
 ) -> TrainResult:
     """Train with a watcher deploying the run's checkpoints; deploy the final checkpoint at the end."""
+    config.validate()  # before the run folder is made for the watcher
     checkpoints = Path(config.out) / "checkpoints"
     checkpoints.mkdir(parents=True, exist_ok=True)
     settings = DeploySettings(unity_project, name=default_model_name(checkpoints))
@@ -136,12 +123,6 @@ def train_and_deploy(
         watcher.stop()
     export_and_deploy(result.final_checkpoint, settings)
     return result
-
-
-class FewShotDefaultsHelpFormatter(ConfigDefaultsHelpFormatter):
-    """Shows FewShotTrainConfig's defaults."""
-
-    config_defaults: ClassVar[dict[str, Any]] = {f.name: f.default for f in fields(FewShotTrainConfig)}
 
 
 def add_fewshot_parser(kinds: argparse._SubParsersAction) -> None:
@@ -157,7 +138,7 @@ def add_fewshot_parser(kinds: argparse._SubParsersAction) -> None:
             "(with 2+ keyframes) or the training loss stops improving. With --resume the run continues with the "
             "settings saved in the checkpoint; options given beside it replace them."
         ),
-        formatter_class=FewShotDefaultsHelpFormatter,
+        formatter_class=functools.partial(HelpFormatter, defaults=FEWSHOT_DEFAULTS),
         argument_default=argparse.SUPPRESS,
     )
     data = fewshot.add_argument_group("data")
