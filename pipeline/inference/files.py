@@ -56,29 +56,12 @@ def load_stylizer(
     return TorchStylizer(checkpoint.build_model(), resolve_device(device), half=half)
 
 
-def stylize_files(stylizer: Stylizer, source: str | Path, target: str | Path, progress: bool = True) -> list[Path]:
-    """Stylize `source` (an image or a folder tree) into `target` (a file, or a folder mirroring it).
-
-    A folder source writes PNGs with the same relative names; unreadable images are skipped with a
-    warning. Returns the files written.
-    """
+def stylize_image(stylizer: Stylizer, source: str | Path, target: str | Path) -> Path:
+    """Stylize one image file into `target` (a file, or a folder that gets SOURCE_STEM.png). Folders of
+    images go through `stylize_sequence`."""
     source, target = Path(source), Path(target)
-    if source.is_file():
-        destination = target / f"{source.stem}.png" if target.is_dir() else target
-        return [save_image(destination, stylizer(load_rgb(source)))]
-    written, skipped = [], 0
-    with logging_redirect_tqdm():  # warnings print above the progress bar, not onto its line
-        for path in tqdm(list_images(source), unit="image", disable=not progress):
-            try:
-                image = load_rgb(path)
-            except ImageReadError as exc:
-                log.warning("skipped: %s", exc)
-                skipped += 1
-                continue
-            written.append(save_image(target / path.relative_to(source).with_suffix(".png"), stylizer(image)))
-    if skipped:
-        log.warning("skipped %d unreadable images under %s", skipped, source)
-    return written
+    destination = target / f"{source.stem}.png" if target.is_dir() else target
+    return save_image(destination, stylizer(load_rgb(source)))
 
 
 def _natural_key(path: Path) -> list[int | str]:
@@ -140,7 +123,9 @@ def stylize_sequence(
     guide_files = [{p.stem: p for p in list_images(g)} for g in guides]
     batch = 1 if isinstance(stylizer, OnnxStylizer) else max(1, batch_size)
     start, done, skipped = time.perf_counter(), 0, []
-    with ThreadPoolExecutor(2) as pool, tqdm(total=len(todo), unit="frame", disable=not progress) as bar:
+    bar = tqdm(total=len(todo), unit="frame", disable=not progress)
+    # logging_redirect_tqdm: warnings (an unreadable frame) print above the bar, not onto its line
+    with ThreadPoolExecutor(2) as pool, logging_redirect_tqdm(), bar:
         writes: list[Future[Path]] = []
         for group in _batches(pool, todo, guide_files, batch, skipped):
             units = torch.cat([unit for _, unit in group])

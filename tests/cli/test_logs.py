@@ -53,6 +53,6 @@ def test_a_warning_during_a_progress_bar_gets_its_own_line(
         str(tmp_path / "o"),
     ]
     stderr = subprocess.run(command, capture_output=True, text=True, timeout=120, check=True).stderr
-    assert "image/s]" in stderr  # the bar was drawn
+    assert "frame/s]" in stderr  # the bar was drawn
     (warning,) = re.findall(r"([\s\S])\d\d:\d\d:\d\d WARNING pipeline.inference.files: skipped:", stderr)
     assert warning in "\r\n", repr(stderr)  # the bar was cleared first, not written after

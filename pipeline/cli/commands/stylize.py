@@ -7,7 +7,7 @@ import logging
 from pathlib import Path
 
 from pipeline.cli.commands.common import add_device
-from pipeline.inference.files import load_stylizer, stylize_files, stylize_sequence
+from pipeline.inference.files import load_stylizer, stylize_image, stylize_sequence
 from pipeline.inference.video import require_video_writer
 
 log = logging.getLogger(__name__)
@@ -56,8 +56,7 @@ def run(args: argparse.Namespace) -> int:
         require_video_writer(args.video)  # before loading anything
     stylizer = load_stylizer(args.model, args.device, half=args.fp16, trust_pickle=args.trust_pickle)
     if Path(args.input).is_file():
-        written = stylize_files(stylizer, args.input, args.output, progress=args.progress)
-        log.info("wrote %d image(s) to %s", len(written), args.output)
+        log.info("wrote %s", stylize_image(stylizer, args.input, args.output))
         return 0
     result = stylize_sequence(
         stylizer,
