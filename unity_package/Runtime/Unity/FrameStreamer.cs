@@ -179,13 +179,20 @@ namespace StyleBridge.Unity
             if (mode == StreamMode.Capture)
             {
                 var due = captureRequested || (captureEvery > 0 && Time.frameCount % captureEvery == 0);
-                if (due)
+                try
                 {
-                    captureRequested = false;
-                    client.CaptureAsync(frame.Pixels, frame.Width, frame.Height, frame.Format, frame.RowOrder,
-                        frame.ColorEncoding, gameObject.name, Time.frameCount);
+                    if (due)
+                    {
+                        captureRequested = false;
+                        // throws ArgumentException for a source the server would refuse (over 200 characters)
+                        client.CaptureAsync(frame.Pixels, frame.Width, frame.Height, frame.Format, frame.RowOrder,
+                            frame.ColorEncoding, gameObject.name, Time.frameCount);
+                    }
                 }
-                client.Release(frame);
+                finally
+                {
+                    client.Release(frame);
+                }
                 return;
             }
             if (pairNextFrame)
