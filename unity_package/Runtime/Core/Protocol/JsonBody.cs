@@ -128,11 +128,6 @@ namespace StyleBridge.Protocol
             }
         }
 
-        public ICollection<string> Keys
-        {
-            get { return members.Keys; }
-        }
-
         /// <summary>A string's length in Unicode code points (a character outside the BMP counts 1).</summary>
         public static int CodePoints(string text)
         {
@@ -215,9 +210,7 @@ namespace StyleBridge.Protocol
             else if (element.Type == JsonType.Number && !NumberGrammar.IsMatch(text))
                 throw Refuse("the body is not UTF-8 JSON ('" + text + "' is not a JSON number)", seq);
             var value = new JsonValue(element.Type, text, element.Items);
-            if (open.Count == 0 && element.Type != JsonType.Object)
-                throw Refuse("the body must be a JSON object, got " + value.Describe(), seq);
-            if (open.Count == 1)
+            if (open.Count == 1) // a member of the body (the root, an object since the text starts with '{', is open[0])
                 members[element.Key] = value;
             else if (open.Count == 2 && open[1].Items != null)
                 open[1].Items.Add(value);

@@ -116,9 +116,9 @@ namespace StyleBridge.Protocol
                 var above = maximum.HasValue && (fits ? number > maximum.Value : !negative);
                 if (below || above)
                 {
-                    var bounds = maximum.HasValue
-                        ? "between " + minimum + " and " + maximum
-                        : "at least " + minimum;
+                    var bounds = !maximum.HasValue ? "at least " + minimum
+                        : !minimum.HasValue ? "at most " + maximum
+                        : "between " + minimum + " and " + maximum;
                     throw Refuse("`" + name + "` must be " + bounds + ", got " + value.Text);
                 }
                 return fits ? number : negative ? long.MinValue : long.MaxValue;
