@@ -53,8 +53,7 @@ namespace StyleBridge.Editor
                     EditorGUILayout.LabelField("Frames", stats.ToString());
                     var server = client.Server;
                     if (server != null && server.Model != null)
-                        EditorGUILayout.LabelField("Server model", server.Model.Backend + " " + server.Model.Model +
-                                                                   " on " + server.Model.Device + ", generation " +
+                        EditorGUILayout.LabelField("Server model", server.Model + ", generation " +
                                                                    streamer.ResultGeneration);
                 }
                 var compare = streamer.LastCompare;

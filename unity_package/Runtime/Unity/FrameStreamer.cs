@@ -179,13 +179,20 @@ namespace StyleBridge.Unity
             if (mode == StreamMode.Capture)
             {
                 var due = captureRequested || (captureEvery > 0 && Time.frameCount % captureEvery == 0);
-                if (due)
+                try
                 {
-                    captureRequested = false;
-                    client.CaptureAsync(frame.Pixels, frame.Width, frame.Height, frame.Format, frame.RowOrder,
-                        frame.ColorEncoding, gameObject.name, Time.frameCount);
+                    if (due)
+                    {
+                        captureRequested = false;
+                        // throws ArgumentException for a source the server would refuse (over 200 characters)
+                        client.CaptureAsync(frame.Pixels, frame.Width, frame.Height, frame.Format, frame.RowOrder,
+                            frame.ColorEncoding, gameObject.name, Time.frameCount);
+                    }
                 }
-                client.Release(frame);
+                finally
+                {
+                    client.Release(frame);
+                }
                 return;
             }
             if (pairNextFrame)
@@ -223,7 +230,7 @@ namespace StyleBridge.Unity
                 text += "\nBarracuda: " + runner.Model.Name + " (" + runner.Model.Contract + ")";
             if (LastCompare != null)
                 text += string.Format("\nA/B vs {0}: max abs {1:F4}  mean abs {2:F5}  PSNR {3:F2} dB  SSIM {4:F4}",
-                    LastCompare.Model, LastCompare.MaxAbs, LastCompare.MeanAbs, LastCompare.Psnr, LastCompare.Ssim);
+                    LastCompare.Model ?? "the input (passthrough)", LastCompare.MaxAbs, LastCompare.MeanAbs, LastCompare.Psnr, LastCompare.Ssim);
             GUI.Label(new Rect(10, 10, Screen.width - 20, 90), text);
             if (mode == StreamMode.AB && resultGeneration > 0)
                 GUI.DrawTexture(new Rect(Screen.width * 0.7f, Screen.height * 0.7f, Screen.width * 0.28f,

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Globalization;
 using System.IO;
+using System.Text;
 using System.Xml.Linq;
 using NUnit.Framework;
 using StyleBridge.Protocol;
@@ -9,9 +10,11 @@ using StyleBridge.Protocol;
 namespace StyleBridge.Tests
 {
     /// <summary>
-    /// Every golden vector listed in Tests/Fixtures~/bridge/index.json (new ones are picked up by themselves) is
-    /// decoded and re-encoded as the Python tests do it: header and image frames to the same bytes, the JSON body,
-    /// through its typed class, to an equal JSON value; and the decoded fields are what index.json says.
+    /// Every golden vector listed in Tests/Fixtures~/bridge/index.json (new ones are picked up by themselves), with
+    /// index.json's meaning: a valid vector (<c>error</c> null) is decoded and re-encoded as the Python tests do it,
+    /// header and image frames to the same bytes and the JSON body, through its typed class, to an equal JSON value
+    /// (absent optional fields stay absent, nulls stay null); a refused vector is refused by the C# decoder with the
+    /// error code index.json names, as the server refuses it. Either way the header is what index.json says.
     /// </summary>
     [TestFixture]
     public class GoldenVectorTests
@@ -49,23 +52,33 @@ namespace StyleBridge.Tests
         }
 
         [TestCaseSource("Vectors")]
-        public void DecodesAndReencodes(string file)
+        public void DecodesAsIndexJsonSays(string file)
         {
             var expected = TestData.Member(Index(), file);
             var frames = ReadFrames(file);
-            var message = Codec.Decode(frames);
-
             var lengths = new List<string>();
             foreach (var frame in frames)
                 lengths.Add(frame.Count.ToString(CultureInfo.InvariantCulture));
             Assert.AreEqual(TestData.Canonical(TestData.Member(expected, "frames")), "[" + string.Join(",", lengths.ToArray()) + "]");
-
+            var header = Header.Decode(frames[0]);
             foreach (var field in TestData.Member(expected, "header").Elements())
-                Assert.AreEqual(field.Value, HeaderField(message.Header, TestData.KeyOf(field)),
+                Assert.AreEqual(field.Value, HeaderField(header, TestData.KeyOf(field)),
                     file + ": header field " + TestData.KeyOf(field));
+            Assert.AreEqual(Bytes(frames[0]), header.Encode(), "the header re-encodes byte for byte");
 
-            Assert.AreEqual(Bytes(frames[0]), message.Header.Encode(), "the header re-encodes byte for byte");
-            var reencoded = Codec.Encode(new Message(message.Header, message.Images, Reencode(message)));
+            var error = TestData.Member(expected, "error");
+            Assert.IsNotNull(error, file + ": index.json says whether the message is refused");
+            if ((string)error.Attribute("type") == "null")
+                DecodesAndReencodes(file, expected, frames);
+            else
+                IsRefused(file, expected, frames, error.Value);
+        }
+
+        static void DecodesAndReencodes(string file, XElement expected, List<ArraySegment<byte>> frames)
+        {
+            var message = Codec.Decode(frames);
+            var request = RequestBodies.Read(message); // a valid request passes the field rules
+            var reencoded = Codec.Encode(new Message(message.Header, message.Images, Reencode(message, request)));
             Assert.AreEqual(frames.Count, reencoded.Count);
             for (var i = 1; i <= message.Images.Length; i++)
                 Assert.AreEqual(Bytes(frames[i]), Bytes(reencoded[i]), "image frame " + i);
@@ -78,18 +91,33 @@ namespace StyleBridge.Tests
             }
             var again = Bytes(reencoded[reencoded.Count - 1]);
             Assert.AreEqual(TestData.Canonical(message.Body), TestData.Canonical(again),
-                "the body comes back as an equal JSON value through " + Bodies.TypeOf(message).Name);
-            Assert.AreEqual(TestData.Canonical(body), TestData.Canonical(again), "index.json's body");
+                file + ": the body comes back as an equal JSON value through " + Bodies.TypeOf(message).Name);
+            Assert.AreEqual(TestData.Canonical(body), TestData.Canonical(again), file + ": index.json's body");
         }
 
-        /// <summary>The body read into its typed class and written again (null for types without a body).</summary>
-        static byte[] Reencode(Message message)
+        /// <summary>The body read into its typed class (requests: as RequestBodies checked it) and written again.</summary>
+        static byte[] Reencode(Message message, object request)
         {
             var type = Bodies.TypeOf(message);
             if (type == null)
                 return null;
-            var value = Json.Deserialize(type, new ArraySegment<byte>(message.Body));
+            var value = request ?? Json.Deserialize(type, new ArraySegment<byte>(message.Body));
             return Json.Serialize(type, value);
+        }
+
+        static void IsRefused(string file, XElement expected, List<ArraySegment<byte>> frames, string code)
+        {
+            var body = Bytes(frames[frames.Count - 1]);
+            var text = TestData.Member(expected, "body_text");
+            if (text != null)
+                Assert.AreEqual(text.Value, Encoding.ASCII.GetString(body), file + ": index.json's body_text");
+            else
+                Assert.AreEqual(TestData.Canonical(TestData.Member(expected, "body")), TestData.Canonical(body),
+                    file + ": index.json's body");
+            var refused = Assert.Throws<ProtocolException>(() => RequestBodies.Read(Codec.Decode(frames)),
+                file + " must be refused with " + code);
+            Assert.AreEqual(code, WireNames.Name(refused.Code), file + ": " + refused.Message);
+            Assert.AreEqual(Header.Decode(frames[0]).Seq, refused.Seq, "the refusal names the request's seq");
         }
 
         /// <summary>A decoded header field as index.json writes it (enum members by their protocol names).</summary>

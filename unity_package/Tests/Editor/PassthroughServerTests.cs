@@ -3,9 +3,12 @@ using OneTimeSetUpAttribute = NUnit.Framework.TestFixtureSetUpAttribute;
 using OneTimeTearDownAttribute = NUnit.Framework.TestFixtureTearDownAttribute;
 #endif
 using System;
+using System.Collections.Generic;
 using System.Diagnostics;
 using System.IO;
+using System.Text;
 using System.Threading;
+using System.Xml.Linq;
 using NUnit.Framework;
 using StyleBridge.Client;
 using StyleBridge.Protocol;
@@ -42,7 +45,10 @@ namespace StyleBridge.Tests
                 var ack = client.Server;
                 Assert.AreEqual(Compat.VersionText(), ack.Protocol);
                 Assert.AreEqual("passthrough", ack.Model.Backend);
+                Assert.IsNull(ack.Model.Model, "a passthrough server has no model file");
                 Assert.IsNull(ack.Model.Contract);
+                Assert.AreEqual(1, ack.Model.Generation);
+                Assert.AreEqual("passthrough (no model) on cpu", ack.Model.ToString());
                 Assert.IsTrue(ack.Has("frame") && ack.Has("bottom_up") && ack.Has("linear"), string.Join(",", ack.Caps.ToArray()));
                 Assert.AreEqual(2, client.GrantedInFlight);
                 Assert.AreEqual(ConnectionState.Connected, client.State);
@@ -71,6 +77,33 @@ namespace StyleBridge.Tests
                 var stats = client.Stats;
                 Assert.AreEqual(400, stats.Results);
                 Assert.Greater(stats.RoundTripP50Ms, 0);
+            }
+        }
+
+        [Test]
+        public void TheServerGrantsAtMostTwoFramesInFlightAndTheClientKeepsToIt()
+        {
+            foreach (var wanted in new[] { 1, 2, 4 })
+            {
+                using (var client = Live.Connect(server.Endpoint, new BridgeClientOptions { MaxInFlight = wanted }))
+                {
+                    Assert.AreEqual(Math.Min(wanted, 2), client.GrantedInFlight, "wanted " + wanted);
+                    var results = 0;
+                    for (var i = 1; results < 20 && i < 100000; i++)
+                    {
+                        client.Submit(new ArraySegment<byte>(Live.Pattern(32, 16, PixelFormat.Rgba32, i)), 32, 16,
+                            PixelFormat.Rgba32, RowOrder.TopDown, ColorEncoding.Srgb, i);
+                        Assert.LessOrEqual(client.FramesInFlight, client.GrantedInFlight);
+                        FrameBuffer result;
+                        client.WaitForResult(TimeSpan.FromMilliseconds(50));
+                        while (client.TryTakeResult(out result))
+                        {
+                            client.Release(result);
+                            results++;
+                        }
+                    }
+                    Assert.GreaterOrEqual(results, 20, client.Stats.ToString());
+                }
             }
         }
 
@@ -122,6 +155,10 @@ namespace StyleBridge.Tests
                 var stats = Live.Wait(client.StatsAsync());
                 Assert.AreEqual("stats", stats.Op);
                 Assert.Greater(stats.Stats.Counts["frames"], 0);
+                Assert.Greater(stats.Stats.Fps, 0, "a RESULT in the last 5 s is a rate above 0");
+                Assert.Greater(client.Stats.Fps, 0, "so is the client's own, after one RESULT");
+                Assert.Greater(stats.Stats.UptimeS, 0);
+                Assert.IsNull(stats.Model.Model);
                 CollectionAssert.Contains(stats.Clients, "control-test");
                 Assert.IsNotNull(stats.Capture);
                 Assert.AreEqual(0, Live.Wait(client.ListModelsAsync()).Models.Count);
@@ -133,9 +170,49 @@ namespace StyleBridge.Tests
         }
 
         [Test]
-        public void CaptureLandsAFile()
+        public void ANamelessClientIsNamedByItsConnection()
         {
-            using (var client = Live.Connect(server.Endpoint))
+            using (var client = Live.Connect(server.Endpoint, new BridgeClientOptions { Name = null }))
+            {
+                var clients = Live.Wait(client.StatsAsync()).Clients;
+                Assert.IsTrue(clients.Exists(name => System.Text.RegularExpressions.Regex.IsMatch(name, "^[0-9a-f]+$")),
+                    "a HELLO without `client`: named by its ZeroMQ identity in hex, among " + string.Join(", ", clients.ToArray()));
+            }
+        }
+
+        /// <summary>The manifest line of <paramref name="file"/>, parsed (readers parse JSON, not the layout).</summary>
+        XElement ManifestLine(string file)
+        {
+            foreach (var line in File.ReadAllText(Path.Combine(captures, "manifest.jsonl")).Split('\n'))
+            {
+                if (line.Length == 0)
+                    continue;
+                var entry = TestData.ReadJson(Encoding.UTF8.GetBytes(line));
+                if (TestData.Member(entry, "file").Value == file)
+                    return entry;
+            }
+            Assert.Fail("no manifest line for " + file);
+            return null;
+        }
+
+        static readonly string[] ManifestKeys =
+        {
+            "client", "file", "frame_index", "height", "index", "recovered", "seq", "source", "time", "unix_time", "width",
+        };
+
+        static void AssertLineHasEveryKey(XElement line)
+        {
+            var keys = new List<string>();
+            foreach (var member in line.Elements())
+                keys.Add(TestData.KeyOf(member));
+            keys.Sort(StringComparer.Ordinal);
+            CollectionAssert.AreEqual(ManifestKeys, keys, "every manifest line has the same keys");
+        }
+
+        [Test]
+        public void CaptureLandsAFileAndItsManifestLine()
+        {
+            using (var client = Live.Connect(server.Endpoint, new BridgeClientOptions { Name = "capture-test" }))
             {
                 var pixels = Live.Pattern(16, 8, PixelFormat.Rgba32, 5);
                 var ack = Live.Wait(client.CaptureAsync(new ArraySegment<byte>(pixels), 16, 8, PixelFormat.Rgba32,
@@ -143,8 +220,31 @@ namespace StyleBridge.Tests
                 Assert.IsTrue(File.Exists(ack.Path), ack.Path);
                 var png = File.ReadAllBytes(ack.Path);
                 Assert.AreEqual(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G' }, new[] { png[0], png[1], png[2], png[3] });
-                StringAssert.Contains("\"file\": \"" + ack.File + "\"", File.ReadAllText(Path.Combine(captures, "manifest.jsonl")));
                 Assert.LessOrEqual(ack.Backlog, ack.Capacity);
+                var line = ManifestLine(ack.File);
+                AssertLineHasEveryKey(line);
+                Assert.AreEqual(ack.Index.ToString(), TestData.Member(line, "index").Value);
+                Assert.AreEqual("16", TestData.Member(line, "width").Value);
+                Assert.AreEqual("8", TestData.Member(line, "height").Value);
+                Assert.AreEqual("level1/camera0", TestData.Member(line, "source").Value);
+                Assert.AreEqual("120", TestData.Member(line, "frame_index").Value);
+                Assert.AreEqual("capture-test", TestData.Member(line, "client").Value);
+                Assert.AreEqual("number", (string)TestData.Member(line, "seq").Attribute("type"));
+                Assert.AreEqual("false", TestData.Member(line, "recovered").Value);
+
+                var bare = Live.Wait(client.CaptureAsync(new ArraySegment<byte>(pixels), 16, 8, PixelFormat.Rgba32,
+                    RowOrder.BottomUp, ColorEncoding.Srgb));
+                line = ManifestLine(bare.File);
+                AssertLineHasEveryKey(line);
+                Assert.AreEqual("capture-test", TestData.Member(line, "source").Value, "no source: the client's name");
+                Assert.AreEqual("null", (string)TestData.Member(line, "frame_index").Attribute("type"));
+
+                var astral = new StringBuilder();
+                for (var i = 0; i < RequestBodies.SourceChars; i++)
+                    astral.Append("\ud83c\udfae"); // 200 code points in 400 UTF-16 units: as long as a source may be
+                var wide = Live.Wait(client.CaptureAsync(new ArraySegment<byte>(pixels), 16, 8, PixelFormat.Rgba32,
+                    RowOrder.BottomUp, ColorEncoding.Srgb, astral.ToString()));
+                Assert.AreEqual(astral.ToString(), TestData.Member(ManifestLine(wide.File), "source").Value);
             }
         }
 
@@ -159,6 +259,7 @@ namespace StyleBridge.Tests
                 Assert.AreEqual(0.0, result.MaxAbs);
                 Assert.AreEqual(100.0, result.Psnr);
                 Assert.IsNull(result.Visual);
+                Assert.IsNull(result.Model, "passthrough compares the input itself");
                 StringAssert.Contains("--compare-dir", result.VisualError);
             }
         }

@@ -111,12 +111,77 @@ namespace StyleBridge.Tests
             var header = Header.Create(MessageType.Dropped).Encode();
             Assert.AreEqual(ErrorCode.BadBody, CodeOf(() => Codec.Decode(Parts(header, Encoding.UTF8.GetBytes("[1, 2]")))));
             Assert.AreEqual(ErrorCode.BadBody, CodeOf(() => Codec.Decode(Parts(header, new byte[] { 0x7b, 0xff, 0x7d }))));
-            Assert.AreEqual(ErrorCode.BadBody, CodeOf(() => Codec.Decode(Parts(header, new byte[Json.MaxBodyBytes + 1]))));
+            Assert.AreEqual(ErrorCode.BadBody, CodeOf(() => Codec.Decode(Parts(header, new byte[JsonBody.MaxBytes + 1]))));
             var message = Codec.Decode(Parts(header, Encoding.UTF8.GetBytes("{\"reason\": \"x\", \"new_key\": [1]}")));
             Assert.AreEqual("x", message.BodyAs<DroppedBody>().Reason, "unknown keys are ignored");
             var wrongType = Codec.Decode(Parts(Header.Create(MessageType.HelloAck).Encode(),
                 Encoding.UTF8.GetBytes("{\"max_in_flight\": \"two\"}")));
             Assert.AreEqual(ErrorCode.BadBody, CodeOf(() => wrongType.BodyAs<HelloAckBody>()));
+        }
+
+        static ErrorCode BodyCode(string json)
+        {
+            try
+            {
+                Codec.Decode(Parts(Header.Create(MessageType.Dropped).Encode(), Encoding.UTF8.GetBytes(json)));
+                return ErrorCode.Ok;
+            }
+            catch (ProtocolException exc)
+            {
+                return exc.Code;
+            }
+        }
+
+        [Test]
+        public void LoneSurrogatesAreBadBodiesWhereverTheyAre()
+        {
+            foreach (var json in new[]
+                     {
+                         "{\"reason\": \"\\ud800x\"}", "{\"reason\": \"cam\\udc00\"}", "{\"\\ud800\": 1}",
+                         "{\"a\": {\"b\": [1, {\"c\": \"\\udfff\"}]}}", "{\"a\": [\"\\ude00\\ud83d\"]}",
+                         "{\"a\": {\"\\udbff\": null}}",
+                     })
+                Assert.AreEqual(ErrorCode.BadBody, BodyCode(json), json);
+            var pair = Codec.Decode(Parts(Header.Create(MessageType.Dropped).Encode(),
+                Encoding.UTF8.GetBytes("{\"reason\": \"\\ud83d\\ude00 \u00e9\ud83d\ude00\"}")));
+            Assert.AreEqual("\ud83d\ude00 \u00e9\ud83d\ude00", pair.BodyAs<DroppedBody>().Reason, "pairs, escaped or not, are text");
+            var lone = Assert.Throws<ProtocolException>(() => Codec.Decode(Parts(HelloHeader(),
+                Encoding.UTF8.GetBytes("{\"client\": \"\\ud800x\"}"))));
+            StringAssert.Contains("lone UTF-16 surrogate", lone.Reason);
+            StringAssert.Contains("'\\ud800x'", lone.Reason);
+            Assert.AreEqual(42UL, lone.Seq);
+        }
+
+        static byte[] HelloHeader()
+        {
+            var header = Header.Create(MessageType.Hello);
+            header.Seq = 42;
+            return header.Encode();
+        }
+
+        [Test]
+        public void BodiesAreRfc8259Json()
+        {
+            foreach (var json in new[]
+                     {
+                         "{\"x\": NaN}", "{\"x\": Infinity}", "{\"x\": -Infinity}", "{\"x\": 01}", "{\"x\": 1.}",
+                         "{\"x\": -}", "{\"x\": [1, NaN]}", "{\"x\": 1}\u0000", "{\"x\": 1} x", "\ufeff{}", "",
+                         "{\"x\": 'a'}", "{\"x\": \"a\tb\"}", "null", "\"text\"", "5",
+                     })
+                Assert.AreEqual(ErrorCode.BadBody, BodyCode(json), json);
+            foreach (var json in new[] { "{}", " \r\n\t{\"x\": -0, \"y\": 1e400, \"z\": [0.5e-3, 2E+2]} \n", "{\"x\": {\"y\": []}}" })
+                Assert.AreEqual(ErrorCode.Ok, BodyCode(json), json);
+            Assert.AreEqual(ErrorCode.BadBody, CodeOf(() => Codec.Decode(Parts(Header.Create(MessageType.Dropped).Encode(),
+                Encoding.Unicode.GetBytes("{\"reason\": \"x\"}")))), "UTF-16 is not UTF-8");
+        }
+
+        [Test]
+        public void JsonFilesMayBeLargerThanABody()
+        {
+            var reason = new string('x', JsonBody.MaxBytes);
+            var json = Encoding.UTF8.GetBytes("{\"reason\": \"" + reason + "\"}");
+            Assert.AreEqual(reason, Json.Deserialize<DroppedBody>(json).Reason, "a sidecar or manifest has no size limit");
+            Assert.AreEqual(ErrorCode.BadBody, CodeOf(() => Codec.Decode(Parts(Header.Create(MessageType.Dropped).Encode(), json))));
         }
 
         [Test]
@@ -132,8 +197,9 @@ namespace StyleBridge.Tests
         {
             var capture = Encoding.UTF8.GetString(Json.Serialize(new CaptureBody { Source = "cam" }));
             Assert.AreEqual("{\"source\":\"cam\"}", capture);
-            var compare = TestData.Canonical(Json.Serialize(new CompareResultBody { Model = "m", Psnr = 100 }));
-            Assert.AreEqual("{\"max_abs\":0,\"mean_abs\":0,\"model\":\"m\",\"psnr\":100,\"ssim\":0,\"visual\":null}", compare);
+            var compare = TestData.Canonical(Json.Serialize(new CompareResultBody { Psnr = 100 }));
+            Assert.AreEqual("{\"max_abs\":0,\"mean_abs\":0,\"model\":null,\"psnr\":100,\"ssim\":0,\"visual\":null}", compare);
+            Assert.AreEqual("{}", Encoding.UTF8.GetString(Json.Serialize(new HelloBody())), "every HELLO field is optional");
         }
 
         [Test]

@@ -206,7 +206,7 @@ namespace StyleBridge.Tools
                 var stats = client.Stats;
                 report.RoundTripP50Ms = stats.RoundTripP50Ms;
                 report.Fps = stats.Fps;
-                report.Server = client.Server.Server + ", model " + client.Server.Model.Model;
+                report.Server = client.Server.Server + ", " + client.Server.Model;
                 report.Client = stats.ToString();
             }
             return Json.Serialize(report);

@@ -35,13 +35,7 @@ namespace StyleBridge.Client
             var header = Header.Create(MessageType.Hello);
             header.Seq = ++nextSeq;
             header.TClientUs = MonotonicClock.NowUs();
-            var body = Json.Serialize(new HelloBody
-            {
-                Client = options.Name,
-                Caps = new List<string>(Compat.ClientCapabilities),
-                MaxInFlight = options.MaxInFlight,
-            });
-            if (!dealer.TrySend(Codec.Encode(new Message(header, null, body))))
+            if (!dealer.TrySend(Codec.Encode(new Message(header, null, helloBody))))
                 return; // no connection yet: the loop retries
             helloSeq = header.Seq;
             helloSentAt = now;

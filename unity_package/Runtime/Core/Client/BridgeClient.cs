@@ -50,7 +50,7 @@ namespace StyleBridge.Client
         int grantedInFlight;
         int framesInFlight;
         ClientStats counts;
-        readonly RoundTripWindow window = new RoundTripWindow();
+        readonly RoundTripWindow window = new RoundTripWindow(MonotonicClock.NowSeconds());
 
         // the I/O thread's own
         readonly Dictionary<ulong, InFlightFrame> inFlight = new Dictionary<ulong, InFlightFrame>();
@@ -59,6 +59,7 @@ namespace StyleBridge.Client
         readonly List<ArraySegment<byte>> sendParts = new List<ArraySegment<byte>>(3);
         readonly byte[] frameHeader = new byte[Header.Size];
         readonly ReplyReader reader;
+        readonly byte[] helloBody;
         ulong nextSeq;
         ulong helloSeq;
         double helloSentAt = double.NegativeInfinity;
@@ -84,6 +85,13 @@ namespace StyleBridge.Client
             if (options.MaxInFlight < 1)
                 throw new ArgumentException("MaxInFlight must be at least 1");
             this.options = options;
+            helloBody = Json.Serialize(new HelloBody
+            {
+                Client = options.Name,
+                Caps = new List<string>(Compat.ClientCapabilities),
+                MaxInFlight = options.MaxInFlight,
+            });
+            CheckRequest(new Message(Header.Create(MessageType.Hello), null, helloBody), "options.Name");
             reader = new ReplyReader(pool);
             context = new ZmqContext();
             try
@@ -250,6 +258,7 @@ namespace StyleBridge.Client
             var header = ImageHeader(MessageType.Compare, width, height, format, rows, encoding);
             header.Flags = saveVisual ? Header.FlagSaveVisual : (byte)0;
             var images = new[] { Copy(source), Copy(engineOutput) };
+            CheckRequest(new Message(header, images), "the images");
             return Enqueue(new PendingRequest<CompareResultBody>(header, images, null, MessageType.CompareResult,
                 reply => reply.BodyAs<CompareResultBody>(), options.Timeout));
         }
@@ -260,7 +269,9 @@ namespace StyleBridge.Client
         {
             var header = ImageHeader(MessageType.Capture, width, height, format, rows, encoding);
             var body = Json.Serialize(new CaptureBody { Source = source, FrameIndex = frameIndex });
-            return Enqueue(new PendingRequest<CaptureAckBody>(header, new[] { Copy(pixels) }, body,
+            var images = new[] { Copy(pixels) };
+            CheckRequest(new Message(header, images, body), "the capture");
+            return Enqueue(new PendingRequest<CaptureAckBody>(header, images, body,
                 MessageType.CaptureAck, reply => reply.BodyAs<CaptureAckBody>(), options.Timeout)
             {
                 TimeoutAdvice = "; the frame may or may not have been saved: check the capture manifest",
@@ -294,8 +305,28 @@ namespace StyleBridge.Client
 
         Task<T> Control<T>(ControlBody body, double timeout) where T : class
         {
-            return Enqueue(new PendingRequest<T>(Header.Create(MessageType.Control), new ArraySegment<byte>[0],
-                Json.Serialize(body), MessageType.ControlReply, reply => reply.BodyAs<T>(), timeout));
+            var header = Header.Create(MessageType.Control);
+            var json = Json.Serialize(body);
+            CheckRequest(new Message(header, null, json), "the CONTROL request");
+            return Enqueue(new PendingRequest<T>(header, new ArraySegment<byte>[0], json, MessageType.ControlReply,
+                reply => reply.BodyAs<T>(), timeout));
+        }
+
+        /// <summary>
+        /// A request about to be sent, checked by the rules the server applies (the codec's, then RequestBodies'), so
+        /// a bad argument (a lone UTF-16 surrogate in a string, a source over 200 characters, an image of the wrong
+        /// length) fails here with ArgumentException, saying why, instead of as an ERROR from the server later.
+        /// </summary>
+        static void CheckRequest(Message request, string what)
+        {
+            try
+            {
+                RequestBodies.Read(Codec.Decode(Codec.Encode(request), long.MaxValue));
+            }
+            catch (ProtocolException exc)
+            {
+                throw new ArgumentException(what + " would be refused by the server (" + exc.Message + ")");
+            }
         }
 
         static Header ImageHeader(MessageType type, int width, int height, PixelFormat format, RowOrder rows,

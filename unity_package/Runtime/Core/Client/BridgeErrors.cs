@@ -54,12 +54,20 @@ namespace StyleBridge.Client
     public sealed class BridgeClientOptions
     {
         public string Endpoint = "tcp://127.0.0.1:5556";
+
+        /// <summary>
+        /// HELLO's client name, for the server's logs, CONTROL stats and the capture manifest (the server keeps its
+        /// first 100 characters); null or "": the server names the client by its connection.
+        /// </summary>
         public string Name = "unity";
 
         /// <summary>Seconds to wait for any reply (frame credit, requests, handshake) before giving up on it.</summary>
         public double Timeout = 2.0;
 
-        /// <summary>Frames wanted in flight; the server may grant fewer (HELLO_ACK).</summary>
+        /// <summary>
+        /// Frames wanted in flight. The server grants at most 2 (HELLO_ACK; PROTOCOL.md rule 5: a third frame could
+        /// only displace the waiting one), and fewer when it is configured so; the client keeps to the grant.
+        /// </summary>
         public int MaxInFlight = 2;
 
         /// <summary>CURVE keys for a server started with --curve-keys; null for a loopback server without them.</summary>

@@ -32,7 +32,7 @@ namespace StyleBridge.Client
         public long Sessions; // handshakes completed (more than one: the session was renewed)
         public double RoundTripP50Ms;
         public double RoundTripP99Ms;
-        public double Fps; // RESULTs per second over the last few seconds
+        public double Fps; // RESULTs per second over the last 5 s (over the client's life while it is younger)
 
         public override string ToString()
         {
@@ -43,17 +43,26 @@ namespace StyleBridge.Client
         }
     }
 
-    /// <summary>Round trips of the last <c>capacity</c> RESULTs and their arrival times (fixed arrays, no allocation).</summary>
+    /// <summary>
+    /// Round trips of the last <c>capacity</c> RESULTs and their arrival times (fixed arrays, no allocation). The rate
+    /// follows the server's rule for CONTROL stats: RESULTs counted over the last 5 s, or over the client's life while
+    /// it is younger; never estimated from the gaps between a few results (that read 0 after a single result, and
+    /// too low with a model slower than one frame per window).
+    /// </summary>
     internal sealed class RoundTripWindow
     {
-        const double FpsWindowSeconds = 5.0;
+        public const double FpsWindowSeconds = 5.0;
+        readonly double started;
         readonly double[] roundTripsMs;
         readonly double[] arrivals;
         int next;
         int count;
 
-        public RoundTripWindow(int capacity = 256)
+        /// <param name="started">when the client started (seconds, the clock Add and Fill are given)</param>
+        /// <param name="capacity">results kept</param>
+        public RoundTripWindow(double started, int capacity = 256)
         {
+            this.started = started;
             roundTripsMs = new double[capacity];
             arrivals = new double[capacity];
         }
@@ -68,6 +77,7 @@ namespace StyleBridge.Client
 
         public void Fill(ref ClientStats stats, double now)
         {
+            stats.Fps = ResultsPerSecond(now);
             if (count == 0)
                 return;
             var sorted = new double[count];
@@ -75,6 +85,10 @@ namespace StyleBridge.Client
             Array.Sort(sorted);
             stats.RoundTripP50Ms = Percentile(sorted, 0.50);
             stats.RoundTripP99Ms = Percentile(sorted, 0.99);
+        }
+
+        double ResultsPerSecond(double now)
+        {
             var recent = 0;
             var oldest = now;
             for (var i = 0; i < count; i++)
@@ -84,7 +98,10 @@ namespace StyleBridge.Client
                 recent++;
                 oldest = Math.Min(oldest, arrivals[i]);
             }
-            stats.Fps = recent > 1 && now > oldest ? (recent - 1) / (now - oldest) : 0.0;
+            var span = Math.Min(FpsWindowSeconds, now - started);
+            if (recent == arrivals.Length) // more results came in the window than are kept: count over those kept
+                span = now - oldest;
+            return span > 0 ? recent / span : 0.0;
         }
 
         /// <summary>Linear interpolation between closest ranks (numpy's default percentile).</summary>

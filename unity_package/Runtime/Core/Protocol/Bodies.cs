@@ -2,18 +2,20 @@ using System;
 using System.Collections.Generic;
 using System.Runtime.Serialization;
 
-// The JSON bodies of PROTOCOL.md, one class per body, member names as on the wire. Members a body may omit are
-// EmitDefaultValue=false; members that are sent as null (visual, contract, capture) are written as null.
+// The JSON bodies of PROTOCOL.md, one class per body, member names as on the wire. Members a body may omit (every
+// optional request field, visual_error) are EmitDefaultValue=false: null is not written, so an absent field stays
+// absent (for a request, absent and null both mean "not given"); members a reply sends as null (model for
+// passthrough, visual, contract, capture) are written as null. Request bodies are read with RequestBodies.Read.
 // link.xml keeps these classes whole under IL2CPP (DataContractJsonSerializer finds them by reflection).
 namespace StyleBridge.Protocol
 {
-    /// <summary>HELLO: who the client is and how many frames it wants in flight.</summary>
+    /// <summary>HELLO: who the client is and how many frames it wants in flight; every field optional.</summary>
     [DataContract]
     public sealed class HelloBody
     {
-        [DataMember(Name = "client")] public string Client;
-        [DataMember(Name = "caps")] public List<string> Caps;
-        [DataMember(Name = "max_in_flight")] public int MaxInFlight;
+        [DataMember(Name = "client", EmitDefaultValue = false)] public string Client; // null: named by its connection
+        [DataMember(Name = "caps", EmitDefaultValue = false)] public List<string> Caps;
+        [DataMember(Name = "max_in_flight", EmitDefaultValue = false)] public long? MaxInFlight; // null: the server's limit
     }
 
     /// <summary>HELLO_ACK: what the server is, does and granted.</summary>
@@ -25,7 +27,7 @@ namespace StyleBridge.Protocol
         [DataMember(Name = "session")] public string Session;
         [DataMember(Name = "caps")] public List<string> Caps;
         [DataMember(Name = "pixel_formats")] public List<string> PixelFormats;
-        [DataMember(Name = "max_in_flight")] public int MaxInFlight;
+        [DataMember(Name = "max_in_flight")] public int MaxInFlight; // granted: 1 or 2 (PROTOCOL.md rule 5)
         [DataMember(Name = "max_pixels")] public long MaxPixels;
         [DataMember(Name = "model")] public ModelInfo Model;
 
@@ -40,10 +42,16 @@ namespace StyleBridge.Protocol
     public sealed class ModelInfo
     {
         [DataMember(Name = "backend")] public string Backend;
-        [DataMember(Name = "model")] public string Model; // file name; null or "" for passthrough
+        [DataMember(Name = "model")] public string Model; // file name; null for passthrough
         [DataMember(Name = "device")] public string Device;
         [DataMember(Name = "contract")] public ContractInfo Contract; // null for passthrough
         [DataMember(Name = "generation")] public int Generation;
+
+        /// <summary>"onnxruntime style.onnx on CPUExecutionProvider"; "passthrough (no model) on cpu".</summary>
+        public override string ToString()
+        {
+            return Backend + " " + (Model ?? "(no model)") + " on " + Device;
+        }
     }
 
     /// <summary>A pixel contract as pipeline/core/contract.py's to_dict writes it (bridge bodies and the sidecar JSON).</summary>
@@ -81,7 +89,7 @@ namespace StyleBridge.Protocol
         [DataMember(Name = "mean_abs")] public double MeanAbs;
         [DataMember(Name = "psnr")] public double Psnr;
         [DataMember(Name = "ssim")] public double Ssim;
-        [DataMember(Name = "model")] public string Model;
+        [DataMember(Name = "model")] public string Model; // null for passthrough (the input itself was compared)
         [DataMember(Name = "visual")] public string Visual;
         [DataMember(Name = "visual_error", EmitDefaultValue = false)] public string VisualError;
     }

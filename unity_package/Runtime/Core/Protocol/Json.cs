@@ -9,12 +9,11 @@ namespace StyleBridge.Protocol
 {
     /// <summary>
     /// JSON bodies through the BCL's DataContractJsonSerializer and the typed classes in Bodies.cs (no hand-written
-    /// parser). Dictionaries are JSON objects (UseSimpleDictionaryFormat); unknown keys are ignored on read.
+    /// parser), after JsonBody's checks. Dictionaries are JSON objects (UseSimpleDictionaryFormat); unknown keys are
+    /// ignored on read.
     /// </summary>
     public static class Json
     {
-        public const int MaxBodyBytes = 64 * 1024;
-
         static readonly DataContractJsonSerializerSettings Settings = new DataContractJsonSerializerSettings
         {
             UseSimpleDictionaryFormat = true,
@@ -22,8 +21,6 @@ namespace StyleBridge.Protocol
 
         static readonly ConcurrentDictionary<Type, DataContractJsonSerializer> Serializers =
             new ConcurrentDictionary<Type, DataContractJsonSerializer>();
-
-        static readonly UTF8Encoding StrictUtf8 = new UTF8Encoding(false, true);
 
         static DataContractJsonSerializer SerializerFor(Type type)
         {
@@ -44,20 +41,27 @@ namespace StyleBridge.Protocol
             }
         }
 
+        /// <summary>A JSON file (a sidecar, a deployment manifest) read into <typeparamref name="T"/>; BAD_BODY when it is not one.</summary>
         public static T Deserialize<T>(byte[] data) where T : class
         {
-            return Deserialize<T>(new ArraySegment<byte>(data));
+            var json = new ArraySegment<byte>(data);
+            JsonBody.Parse(json);
+            return (T)Read(typeof(T), json, 0);
         }
 
-        public static T Deserialize<T>(ArraySegment<byte> data, ulong seq = 0) where T : class
-        {
-            return (T)Deserialize(typeof(T), data, seq);
-        }
-
-        /// <summary>Read a body into <paramref name="type"/>; BAD_BODY when it is not a UTF-8 JSON object of that shape.</summary>
+        /// <summary>
+        /// A message body read into <paramref name="type"/> (unknown keys ignored): BAD_BODY when the body breaks
+        /// PROTOCOL.md's body rules (JsonBody.Read) or does not fit the type. The typed read converts leniently (a
+        /// number where a string goes is read as its text); the request bodies' field rules are RequestBodies'.
+        /// </summary>
         public static object Deserialize(Type type, ArraySegment<byte> data, ulong seq = 0)
         {
-            CheckObject(data, seq);
+            JsonBody.Read(data, seq);
+            return Read(type, data, seq);
+        }
+
+        static object Read(Type type, ArraySegment<byte> data, ulong seq)
+        {
             try
             {
                 using (var stream = new MemoryStream(data.Array, data.Offset, data.Count, false))
@@ -77,26 +81,6 @@ namespace StyleBridge.Protocol
                 throw new ProtocolException(ErrorCode.BadBody,
                     "the body does not fit " + type.Name + " (" + Innermost(exc).Message + ")", seq);
             }
-        }
-
-        /// <summary>The body limits the protocol sets before any parsing: size, UTF-8, and an object ('{' first).</summary>
-        public static void CheckObject(ArraySegment<byte> data, ulong seq = 0)
-        {
-            if (data.Count > MaxBodyBytes)
-                throw new ProtocolException(ErrorCode.BadBody,
-                    "the JSON body is " + data.Count + " bytes; the limit is " + MaxBodyBytes, seq);
-            string text;
-            try
-            {
-                text = StrictUtf8.GetString(data.Array, data.Offset, data.Count);
-            }
-            catch (ArgumentException)
-            {
-                throw new ProtocolException(ErrorCode.BadBody, "the body is not UTF-8", seq);
-            }
-            var trimmed = text.TrimStart(' ', '\t', '\r', '\n');
-            if (trimmed.Length == 0 || trimmed[0] != '{')
-                throw new ProtocolException(ErrorCode.BadBody, "the body must be a JSON object", seq);
         }
 
         static Exception Innermost(Exception exc)

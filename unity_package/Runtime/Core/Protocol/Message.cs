@@ -35,13 +35,17 @@ namespace StyleBridge.Protocol
             Body = body;
         }
 
-        /// <summary>The body read into its typed class (unknown keys ignored); BAD_BODY when it is not a JSON object.</summary>
+        /// <summary>
+        /// The body read into its typed class (unknown keys ignored); BAD_BODY when it is not a valid body. For the
+        /// replies a client reads; a request's body is read with <see cref="RequestBodies.Read"/>, which applies
+        /// PROTOCOL.md's field rules (types, ranges, required fields) as the server does.
+        /// </summary>
         public T BodyAs<T>() where T : class
         {
             if (Body == null)
                 throw new ProtocolException(ErrorCode.BadBody,
                     WireNames.Name(Header.Type) + " carries no body", Header.Seq);
-            return Json.Deserialize<T>(new ArraySegment<byte>(Body), Header.Seq);
+            return (T)Json.Deserialize(typeof(T), new ArraySegment<byte>(Body), Header.Seq);
         }
     }
 
@@ -92,7 +96,11 @@ namespace StyleBridge.Protocol
             return parts;
         }
 
-        /// <summary>Check and decode received frames; raises ProtocolException (code and reason) for anything else.</summary>
+        /// <summary>
+        /// Check and decode received frames; raises ProtocolException (code and reason) for anything else. The checks
+        /// run in PROTOCOL.md's order of precedence, up to the body frame (steps 1-7); the fields of a request's body
+        /// (step 10) are <see cref="RequestBodies.Read"/>'s.
+        /// </summary>
         public static Message Decode(IList<ArraySegment<byte>> parts, long maxPixels = DefaultMaxPixels)
         {
             if (parts.Count == 0)
@@ -112,7 +120,7 @@ namespace StyleBridge.Protocol
             if (layout.Body)
             {
                 var last = parts[parts.Count - 1];
-                Json.CheckObject(last, header.Seq);
+                JsonBody.Read(last, header.Seq); // size, UTF-8, JSON, an object, no lone surrogates
                 body = new byte[last.Count];
                 Buffer.BlockCopy(last.Array, last.Offset, body, 0, last.Count);
             }
