@@ -134,7 +134,7 @@ def _write_deployment(root: Path) -> None:
     project = root / "deploy"
     (project / "Assets").mkdir(parents=True)
     for _ in range(2):
-        deploy_model(ModelFiles.beside(root / "models" / "tiny.onnx").onnx, project, name="demo")
+        deploy_model(ModelFiles.beside(root / "models" / "tiny.onnx").onnx, project, name="demo", force=True)
 
 
 @pytest.fixture(scope="session")
