@@ -16,6 +16,7 @@ import torch
 
 from pipeline.cli.main import build_parser, main
 from pipeline.core.fileio import load_rgb, save_png
+from pipeline.core.style_metrics import style_scores
 from pipeline.models.checkpoint import load_checkpoint
 from pipeline.training.fast import FastTrainConfig
 
@@ -145,7 +146,13 @@ def test_demo_runs_end_to_end_with_random_filters(tmp_path: Path, capsys: pytest
     assert main(["-q", *args, "--no-progress"]) == 0
     assert (out / "preview_sheet.png").is_file() and (out / "run" / "final.pt").is_file()
     assert load_checkpoint(out / "run" / "final.pt").step == 4
-    assert "contact sheet" in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert "contact sheet" in printed
+    # the two measured style numbers, computed on the final stylized test frame
+    scores = style_scores(load_rgb(out / "data" / "test_frame.png"), load_rgb(out / "run" / "final.png"),
+                          load_rgb(out / "data" / "style_mosaic.png"))  # fmt: skip
+    assert f"palette      {scores.colour_closer:.2f}x closer to the style image's colours" in printed
+    assert f"fine detail  {scores.detail_ratio:.2f}x the input's high-frequency energy" in printed
     assert len(list((out / "UnityProject" / "Assets" / "StyleBridge" / "Models").glob("demo_v0001.onnx"))) == 1
     assert load_rgb(out / "bridge_frame.png").shape == load_rgb(out / "data" / "test_frame.png").shape
     through_bridge, preview = load_rgb(out / "bridge_frame.png"), load_rgb(out / "run" / "final.png")
