@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ import pytest
 from pipeline.unity.package_meta import (
     PACKAGE,
     PackageMetaError,
+    assets,
     guids,
     importer_for,
     main,
@@ -25,6 +27,20 @@ def test_every_asset_of_the_package_has_its_meta_and_guids_are_unique() -> None:
     assert problems(PACKAGE) == []
     assert meta_path(PACKAGE / "Runtime" / "Core" / "StyleBridge.Core.asmdef").exists()
     assert not (PACKAGE / "Documentation~.meta").exists()
+
+
+def test_every_committed_asset_has_its_meta_committed() -> None:
+    """The check above reads the working tree, where a .meta written but never `git add`ed still counts; a git or
+    registry install gets only what is committed, so the .meta of every committed asset must be committed too."""
+    listing = subprocess.run(["git", "ls-files", "-z", "--", "."], cwd=PACKAGE, capture_output=True, check=False)
+    if listing.returncode != 0:
+        pytest.skip("not a git checkout: the package is what is on disk, which the test above checks")
+    tracked = {PACKAGE / name for name in listing.stdout.decode().split("\0") if name}
+    folders = {folder for path in tracked for folder in path.parents}
+    committed = [asset for asset in assets(PACKAGE) if asset in tracked or asset in folders]
+    assert committed, "git lists no file of the package"
+    missing = [str(meta_path(a).relative_to(PACKAGE)) for a in committed if meta_path(a) not in tracked]
+    assert not missing, f"run `git add` on these (written, never committed): {missing}"
 
 
 def _package(root: Path) -> Path:
