@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 
-from pipeline.cli.commands import bench, demo, deploy, export, info, keys, serve, stylize, train, validate, watch
+from pipeline.cli.commands import ab, bench, demo, deploy, export, info, keys, serve, stylize, train, validate, watch
 
 Subparsers = argparse._SubParsersAction  # what add_subparsers() returns
 
@@ -23,5 +23,6 @@ COMMANDS: list[Callable[[Subparsers], None]] = [
     serve.add_parser,
     keys.add_parser,
     info.add_parser,
+    ab.add_parser,
     bench.add_parser,
 ]
