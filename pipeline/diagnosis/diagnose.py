@@ -31,7 +31,7 @@ import numpy as np
 import torch
 from torch.nn import functional as F
 
-from pipeline.core.metrics import compare_images, psnr_from_mse, ssim
+from pipeline.core.metrics import compare_images, psnr, psnr_from_mse, ssim
 from pipeline.diagnosis.emulator import to_image
 from pipeline.diagnosis.faults import Fault, candidate_faults
 from pipeline.diagnosis.graphs import Graph
@@ -44,6 +44,7 @@ MATCH_PSNR_DB = 40.0  # 8-bit rounding alone gives about 48-59 dB, half precisio
 MATCH_LEVELS = 6  # ... and leaves no more than MATCH_OUTLIERS of the values off by more than 6/255
 MATCH_OUTLIERS = 0.001
 PAIR_GAIN_DB = 1.0
+PAIR_CEILING_DB = 48.0  # every value one 8-bit level off: above this, a better score is noise
 LIKELY_GAIN_DB = 6.0  # a quarter of the squared error explained away
 CONFIRM = 3
 SSIM_ROWS = 3
@@ -72,6 +73,7 @@ class Explanation:
     ssim: float | None = None
     exact: bool = True  # scored at full size (False: on the downscaled sample only)
     same_picture: list[str] = field(default_factory=list)  # other candidates that draw the identical picture
+    alike: list[str] = field(default_factory=list)  # explanations ranked next whose pictures match within noise
 
     def to_dict(self, as_is_psnr: float) -> dict[str, Any]:
         return {
@@ -83,6 +85,7 @@ class Explanation:
             "gain_db": round(self.psnr - as_is_psnr, 2),
             "exact": self.exact,
             "same_picture": self.same_picture,
+            "alike": self.alike,
             "fix": self.candidate.fix,
         }
 
@@ -176,12 +179,14 @@ class Diagnoser:
             self.search = Simulator(graph, small, display, (sw / width, sh / height))
         else:
             self.search = self.full
+        self.search_pytorch = self.search.picture(AS_IS) if self.sampled else self.pytorch
         pixels = 3 * self.search.display[0] * self.search.display[1]
         most = len(self.singles) ** 2 // 2 + len(self.singles) + 1
         self._cache: dict[Candidate, torch.Tensor] | None = {} if pixels * most <= keep_pictures_mb * 2**20 else None
         self._visible: list[Candidate] | None = None  # the singles that change the picture visibly
         self._pictures: dict[Candidate, np.ndarray] = {}  # full-size pictures of the top candidates
         self.searched = 0  # candidates in the last search
+        self._runs_counted = 0  # model runs already reported (the first diagnosis reports the set-up's too)
         self.setup_seconds = time.perf_counter() - start
 
     def _search_pictures(self, wanted: list[Candidate]) -> Iterator[tuple[Candidate, torch.Tensor]]:
@@ -197,23 +202,23 @@ class Diagnoser:
             yield candidate, cache[candidate]
 
     def _candidates(self) -> Iterator[tuple[Candidate, torch.Tensor]]:
-        """PyTorch's picture, then each single fault that changes it visibly, then their pairs.
+        """PyTorch's picture, then each single fault, then each pair.
 
-        A fault that changes nothing visible for this frame (within 8-bit noise) is left out, and so
-        are the pairs it would be in: they draw the other fault's picture."""
-        as_is: np.ndarray | None = None
+        Which singles change the picture visibly (beyond 8-bit noise) is noted on the way: the others
+        cannot explain anything alone, but they stay in pairs, where they can (no clamp after a range
+        mismatch, half precision after a [0, 255] input)."""
+        yield AS_IS, self.search_pytorch
+        as_is = to_image(self.search_pytorch)
         visible = []
-        for candidate, picture in self._search_pictures([AS_IS, *self.singles]):
+        for candidate, picture in self._search_pictures(self.singles):
             yield candidate, picture
-            if candidate is AS_IS:
-                as_is = to_image(picture)
-            elif self._visible is None and not is_match(to_image(picture), as_is):
+            if self._visible is None and not is_match(to_image(picture), as_is):
                 visible.append(candidate)
         if self._visible is None:
             self._visible = visible
         self.searched = len(self._visible)
         if self.pairs:
-            pairs = pairs_of(self._visible)
+            pairs = pairs_of(self.singles)
             self.searched += len(pairs)
             yield from self._search_pictures(pairs)
 
@@ -230,7 +235,6 @@ class Diagnoser:
     def diagnose(self, engine: np.ndarray) -> Diagnosis:
         """Why `engine` (uint8 (H, W, 3), upright sRGB, the engine's picture of this frame) differs."""
         start = time.perf_counter()
-        runs_before = self.full.runs + (self.search.runs if self.search is not self.full else 0)
         if _size(engine) != self.engine_size:
             raise ValueError(f"engine picture is {_size(engine)}, this diagnoser was built for {self.engine_size}")
         pytorch = to_image(self.pytorch)
@@ -242,19 +246,21 @@ class Diagnoser:
         else:
             explanations = self._rank(engine)
             verdict = self._verdict(explanations, engine, as_is["psnr"], images)
-        margin = explanations[0].psnr - explanations[1].psnr if len(explanations) > 1 else None
         best = explanations[0] if explanations else None
+        runner_up = next((e for e in explanations[1:] if e.candidate.name not in best.alike), None) if best else None
+        margin = best.psnr - runner_up.psnr if best and runner_up else None
         pattern = None
         if verdict == "unexplained":
             pattern = error_pattern(pytorch, engine)
         elif verdict == "likely" and best is not None:
             pattern = error_pattern(images["best"], engine)
-        runs = self.full.runs + (self.search.runs if self.search is not self.full else 0) - runs_before
+        total_runs = self.full.runs + (self.search.runs if self.search is not self.full else 0)
+        runs, self._runs_counted = total_runs - self._runs_counted, total_runs
         seconds = time.perf_counter() - start + self.setup_seconds
         self.setup_seconds = 0.0  # counted once, with the first diagnosis
         return Diagnosis(
             verdict=verdict,
-            summary=_summary(verdict, as_is, explanations, margin, pattern),
+            summary=_summary(verdict, as_is, best, runner_up, pattern),
             model=self.graph.name,
             contract=self.graph.contract.to_dict(),
             frame_size=_size(self.image),
@@ -316,7 +322,12 @@ class Diagnoser:
             if (c in self._visible if len(c.faults) == 1 else _pair_needed(score[c], [single[f] for f in c.faults]))
         ]
         kept.sort(key=lambda c: -score[c])
-        ranked = [Explanation(c, score[c], exact=not self.sampled, same_picture=distinct[c]) for c in kept]
+        invisible = {c.name for c in self.singles if c not in self._visible}
+
+        def telling(names: list[str]) -> list[str]:  # (X + a fault that changes nothing is X: not worth a mention)
+            return [n for n in names if not invisible.intersection(n.split(" + "))]
+
+        ranked = [Explanation(c, score[c], exact=not self.sampled, same_picture=telling(distinct[c])) for c in kept]
         self._score_top(ranked, engine)
         return ranked
 
@@ -329,11 +340,14 @@ class Diagnoser:
             self._pictures[candidate] = to_image(picture)
         for explanation in top:
             ours = as_float(self._pictures[explanation.candidate])
-            explanation.psnr = compare_images(ours, engine_unit)["psnr"]
+            explanation.psnr = psnr(ours, engine_unit)
             explanation.ssim = ssim(ours, engine_unit)
             explanation.exact = True
         top.sort(key=lambda e: -e.psnr)
         ranked[: len(top)] = top
+        if top:
+            best = self._pictures[top[0].candidate]
+            top[0].alike = [e.candidate.name for e in top[1:] if is_match(self._pictures[e.candidate], best)]
 
     def _verdict(self, ranked: list[Explanation], engine: np.ndarray, as_is_psnr: float, images: dict) -> str:
         if not ranked:
@@ -346,9 +360,10 @@ class Diagnoser:
 
 
 def _pair_needed(pair: float, singles: list[float]) -> bool:
-    """A pair is an explanation of its own only if it clearly beats both its faults, and neither already matches."""
+    """A pair is an explanation of its own only if it clearly beats both its faults, and neither is already
+    at the noise floor (where decibels measure noise)."""
     best = max(singles)
-    return best < MATCH_PSNR_DB and pair >= best + PAIR_GAIN_DB
+    return best < PAIR_CEILING_DB and pair >= best + PAIR_GAIN_DB
 
 
 def _psnr(picture: torch.Tensor, target: torch.Tensor) -> float:
@@ -370,39 +385,39 @@ def _device_name(graph: Graph) -> str:
 def _summary(
     verdict: str,
     as_is: dict[str, float],
-    ranked: list[Explanation],
-    margin: float | None,
+    best: Explanation | None,
+    runner_up: Explanation | None,
     pattern: ErrorPattern | None,
 ) -> str:
-    psnr = as_is["psnr"]
+    as_is_db = as_is["psnr"]
     if verdict == "matches":
         return (
-            f"matches: the engine agrees with PyTorch within 8-bit noise (PSNR {psnr:.1f} dB, "
+            f"matches: the engine agrees with PyTorch within 8-bit noise (PSNR {as_is_db:.1f} dB, "
             f"largest difference {round(as_is['max_abs'] * 255)}/255)"
         )
-    best = ranked[0] if ranked else None
-    runner = (
-        ""
-        if margin is None
-        else f"; runner-up {ranked[1].candidate.name} {ranked[1].psnr:.1f} dB, margin {margin:.1f} dB"
-    )
+    runner = ""
+    if best is not None and runner_up is not None:
+        margin = best.psnr - runner_up.psnr
+        runner = f"; runner-up {runner_up.candidate.name} {runner_up.psnr:.1f} dB, margin {margin:.1f} dB"
+    if best is not None and best.alike:
+        runner += f"; {', '.join(best.alike)} draws the same picture within 8-bit noise"
     if verdict == "explained" and best is not None:
-        scores = f"{psnr:.1f} dB as is, {best.psnr:.1f} dB with this fault"
+        scores = f"{as_is_db:.1f} dB as is, {best.psnr:.1f} dB with this fault"
         return f"{best.candidate.label}: {scores}{runner}. Fix: {best.candidate.fix}"
     if verdict == "likely" and best is not None:
         rest = f"; what remains is {pattern.text}" if pattern else ""
         return (
-            f"partly explained by {best.candidate.label}: {psnr:.1f} dB as is, {best.psnr:.1f} dB with it, "
+            f"partly explained by {best.candidate.label}: {as_is_db:.1f} dB as is, {best.psnr:.1f} dB with it, "
             f"not within 8-bit noise{runner}{rest}. Fix this first: {best.candidate.fix}"
         )
     closest = f" (closest: {best.candidate.name}, {best.psnr:.1f} dB)" if best is not None else ""
     where = f"; the error is {pattern.text}" if pattern else ""
     nothing = "no fault or pair of faults reproduces the engine's picture"
-    return f"unexplained: {psnr:.1f} dB as is, and {nothing}{closest}{where}"
+    return f"unexplained: {as_is_db:.1f} dB as is, and {nothing}{closest}{where}"
 
 
 def diagnose(
     graph: Graph, image: np.ndarray, engine: np.ndarray, *, pairs: bool = True, sample: bool | None = None
 ) -> Diagnosis:
     """Diagnose one engine picture of one frame (both uint8 (H, W, 3), upright sRGB)."""
-    return Diagnoser(graph, image, _size(engine), pairs=pairs, sample=sample, keep_pictures_mb=0).diagnose(engine)
+    return Diagnoser(graph, image, _size(engine), pairs=pairs, sample=sample, keep_pictures_mb=64).diagnose(engine)

@@ -88,9 +88,9 @@ def _table(diagnosis: Diagnosis) -> str:
     ]
     for rank, explanation in enumerate(diagnosis.explanations[:ROWS], start=1):
         ssim = "-" if explanation.ssim is None else f"{explanation.ssim:.3f}"
-        same = (
-            f" <small>(same picture: {', '.join(explanation.same_picture)})</small>" if explanation.same_picture else ""
-        )
+        notes = [f"same picture: {', '.join(explanation.same_picture)}"] if explanation.same_picture else []
+        notes += [f"alike within 8-bit noise: {', '.join(explanation.alike)}"] if explanation.alike else []
+        same = f" <small>({html.escape('; '.join(notes))})</small>" if notes else ""
         css = ' class="best"' if rank == 1 else ""
         rows.append(
             f"<tr{css}><td>{rank}</td><td>{html.escape(explanation.candidate.label)} <code>"
@@ -125,7 +125,7 @@ def render_report(diagnosis: Diagnosis, title: str = "") -> str:
         margin = (
             ""
             if diagnosis.margin_db is None
-            else f" (margin of the best over the runner-up: {diagnosis.margin_db:.1f} dB)"
+            else f" (margin of the best over the first runner-up that looks different: {diagnosis.margin_db:.1f} dB)"
         )
         explanations = f"<h2>Explanations, best first{margin}</h2>{_table(diagnosis)}"
     details = {

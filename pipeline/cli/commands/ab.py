@@ -20,7 +20,9 @@ log = logging.getLogger(__name__)
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
-    faults = "\n".join(f"  {kind.name:18} {kind.what}; looks like: {kind.symptom}" for kind in KINDS.values())
+    faults = "\n".join(
+        f"  {kind.name:18} {kind.what}. Looks like: {kind.symptom}. Fix: {kind.fix}." for kind in KINDS.values()
+    )
     parser = commands.add_parser(
         "ab",
         help="A/B diagnosis: why the engine's output differs from PyTorch's, and what to change",
@@ -31,7 +33,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
             "Unity; 'matches' when the engine agrees with PyTorch within 8-bit noise. On a CPU, large frames are "
             "searched on a downscaled sample and the best candidates re-scored at full size."
         ),
-        epilog=f"faults it knows:\n{faults}",
+        epilog=f"faults it knows (each in one line: what goes wrong, the symptom in Unity, the fix):\n{faults}",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument(
