@@ -247,7 +247,9 @@ class Diagnoser:
             explanations = self._rank(engine)
             verdict = self._verdict(explanations, engine, as_is["psnr"], images)
         best = explanations[0] if explanations else None
-        runner_up = next((e for e in explanations[1:] if e.candidate.name not in best.alike), None) if best else None
+        runner_up = None
+        if best is not None and verdict != "unexplained":  # (a margin between non-explanations means nothing)
+            runner_up = next((e for e in explanations[1:] if e.candidate.name not in best.alike), None)
         margin = best.psnr - runner_up.psnr if best and runner_up else None
         pattern = None
         if verdict == "unexplained":
@@ -353,10 +355,14 @@ class Diagnoser:
         if not ranked:
             return "unexplained"
         best = self._pictures[ranked[0].candidate]
-        images["best"] = best
         if is_match(best, engine):
-            return "explained"
-        return "likely" if ranked[0].psnr >= as_is_psnr + LIKELY_GAIN_DB else "unexplained"
+            verdict = "explained"
+        elif ranked[0].psnr >= as_is_psnr + LIKELY_GAIN_DB:
+            verdict = "likely"
+        else:
+            return "unexplained"  # (the closest candidate explains nothing: no picture of it)
+        images["best"] = best
+        return verdict
 
 
 def _pair_needed(pair: float, singles: list[float]) -> bool:

@@ -127,7 +127,12 @@ def render_report(diagnosis: Diagnosis, title: str = "") -> str:
             if diagnosis.margin_db is None
             else f" (margin of the best over the first runner-up that looks different: {diagnosis.margin_db:.1f} dB)"
         )
-        explanations = f"<h2>Explanations, best first{margin}</h2>{_table(diagnosis)}"
+        heading = (
+            "Closest candidates (none reproduces the engine's picture)"
+            if diagnosis.verdict == "unexplained"
+            else f"Explanations, best first{margin}"
+        )
+        explanations = f"<h2>{heading}</h2>{_table(diagnosis)}"
     details = {
         "model": diagnosis.model,
         "contract": ", ".join(f"{k} {v}" for k, v in diagnosis.contract.items() if k != "version"),
@@ -141,12 +146,13 @@ def render_report(diagnosis: Diagnosis, title: str = "") -> str:
     }
     rows = "".join(f"<dt>{html.escape(k)}</dt><dd>{html.escape(str(v))}</dd>" for k, v in details.items())
     heading = html.escape(title or f"A/B diagnosis: {diagnosis.model}")
+    summary = diagnosis.summary.removeprefix(f"{diagnosis.verdict}: ")  # (the title says it)
     return (
         f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{heading}</title>'
         f'<meta name="viewport" content="width=device-width, initial-scale=1"><style>{CSS}</style></head><body>'
         f"<h1>{heading}</h1>"
         f'<p class="verdict v-{diagnosis.verdict}" data-role="verdict">'
-        f"<strong>{VERDICT_TITLES[diagnosis.verdict]}.</strong> {html.escape(diagnosis.summary)}</p>{fix}"
+        f"<strong>{VERDICT_TITLES[diagnosis.verdict]}.</strong> {html.escape(summary)}</p>{fix}"
         f'<h2>Pictures</h2><div class="pictures">{"".join(figures)}</div>'
         f'{explanations}<h2>Details</h2><dl data-role="details">{rows}</dl></body></html>'
     )

@@ -24,6 +24,7 @@ import pytest
 
 from pipeline.core.fileio import load_rgb
 from pipeline.diagnosis.diagnose import Diagnoser, Diagnosis
+from pipeline.diagnosis.emulator import to_image
 from pipeline.diagnosis.faults import candidate_faults
 from pipeline.diagnosis.graphs import Graph
 from pipeline.diagnosis.report import render_report, write_report
@@ -74,6 +75,20 @@ def test_the_report_is_one_self_contained_file(explained: Diagnosis) -> None:
     assert "<script" not in page
     for text in (explained.summary, explained.fix, "colour scale", "PSNR dB", "SSIM", "margin"):
         assert html.escape(text) in page
+
+
+def test_an_unexplained_report_shows_no_simulated_picture(
+    torch_diagnoser: Callable[[str, str], tuple[Graph, Diagnoser]],
+) -> None:
+    _, diagnoser = torch_diagnoser("fewshot-small", "unit")
+    engine = to_image(diagnoser.pytorch).copy()
+    engine[5:20, 40:62] = 255  # a UI panel over the output: no fault draws that
+    result = diagnoser.diagnose(engine)
+    page = render_report(result)
+    assert result.verdict == "unexplained" and result.margin_db is None
+    assert page.count("data:image/png;base64,") == 4 and "simulated:" not in page  # input, PyTorch, engine, heatmap
+    assert "Closest candidates (none reproduces" in page and html.escape(result.pattern.text) in page
+    assert "<strong>Unexplained.</strong> 1" in page  # (the summary without its verdict word again)
 
 
 @needs_chromium
