@@ -50,7 +50,6 @@ CONFIRM = 3
 SSIM_ROWS = 3
 CPU_FULL_PIXELS = 320 * 200
 SAMPLE_PIXELS = 320 * 180
-VERDICTS = ("matches", "explained", "likely", "unexplained")
 
 
 def as_float(picture: torch.Tensor | np.ndarray) -> np.ndarray:
@@ -92,7 +91,7 @@ class Explanation:
 
 @dataclass
 class Diagnosis:
-    verdict: str  # one of VERDICTS
+    verdict: str  # matches | explained | likely | unexplained
     summary: str  # one line for people
     model: str
     contract: dict[str, Any]

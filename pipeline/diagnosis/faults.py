@@ -8,7 +8,7 @@ in one line: what goes wrong, what it looks like in Unity, and what to change.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from pipeline.core.contract import RANGES, PixelContract
@@ -49,7 +49,6 @@ class EngineSettings:
 
 
 OUTPUT_FIELDS = ("read_range", "output_encoding", "output_bgr", "output_flip", "clamp")
-INPUT_FIELDS = tuple(f.name for f in fields(EngineSettings) if f.name not in OUTPUT_FIELDS)
 
 
 @dataclass(frozen=True)
