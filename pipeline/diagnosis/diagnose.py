@@ -6,8 +6,9 @@ Given the model the engine runs, the frame it was given and the picture it produ
    noise (`is_match`), the verdict is "matches" and nothing else runs.
 2. Otherwise every single fault (`faults.candidate_faults`) and every pair is simulated and scored
    against the engine's picture with the PSNR of PROTOCOL.md. A fault that changes nothing for
-   this frame is dropped; candidates that draw the identical picture are merged; a pair is kept
-   only when it beats both of its faults by PAIR_GAIN_DB (the simpler explanation wins ties).
+   this frame cannot explain anything alone (it still pairs); candidates that draw the identical
+   picture are merged; a pair is kept only when it beats both of its faults by PAIR_GAIN_DB and
+   neither of them alone already matches the engine (the simpler explanation wins).
 3. The best candidate "explains" the engine when it matches the engine within the same noise;
    it is "likely" when it gains LIKELY_GAIN_DB over PyTorch's output without matching; else the
    verdict is "unexplained" and the spatial pattern of the error is described.
@@ -44,7 +45,6 @@ MATCH_PSNR_DB = 40.0  # 8-bit rounding alone gives about 48-59 dB, half precisio
 MATCH_LEVELS = 6  # ... and leaves no more than MATCH_OUTLIERS of the values off by more than 6/255
 MATCH_OUTLIERS = 0.001
 PAIR_GAIN_DB = 1.0
-PAIR_CEILING_DB = 48.0  # every value one 8-bit level off: above this, a better score is noise
 LIKELY_GAIN_DB = 6.0  # a quarter of the squared error explained away
 CONFIRM = 3
 SSIM_ROWS = 3
@@ -61,8 +61,12 @@ def as_float(picture: torch.Tensor | np.ndarray) -> np.ndarray:
 def is_match(ours: np.ndarray, theirs: np.ndarray) -> bool:
     """Two uint8 (H, W, 3) pictures agree within 8-bit noise."""
     diff = np.abs(ours.astype(np.int16) - theirs.astype(np.int16))
-    mse = float(np.mean((diff / 255.0) ** 2))
-    return psnr_from_mse(mse) >= MATCH_PSNR_DB and float(np.mean(diff > MATCH_LEVELS)) <= MATCH_OUTLIERS
+    return _within_noise(float(np.mean((diff / 255.0) ** 2)), float(np.mean(diff > MATCH_LEVELS)))
+
+
+def _within_noise(mse: float, outliers: float) -> bool:
+    """mse: of the difference on [0, 1]; outliers: the share of values off by more than MATCH_LEVELS/255."""
+    return psnr_from_mse(mse) >= MATCH_PSNR_DB and outliers <= MATCH_OUTLIERS
 
 
 @dataclass
@@ -297,6 +301,7 @@ class Diagnoser:
     def _rank(self, engine: np.ndarray) -> list[Explanation]:
         target = _resample(engine, self.search.display).to(self.graph.device)
         score: dict[Candidate, float] = {}  # every candidate, merged ones included
+        agrees: dict[Candidate, bool] = {}  # ... and whether it matches the engine within 8-bit noise
         distinct: dict[Candidate, list[str]] = {}  # first candidate per picture -> the others drawing it
         first_with: dict[float, Candidate] = {}
         weights: torch.Tensor | None = None
@@ -308,20 +313,23 @@ class Diagnoser:
             fingerprint = float((pixels * weights).sum())  # equal pictures, equal sums
             if fingerprint in first_with:
                 first = first_with[fingerprint]
-                score[candidate] = score[first]
+                score[candidate], agrees[candidate] = score[first], agrees[first]
                 if first is not AS_IS:  # (a fault that draws PyTorch's picture changes nothing here)
                     distinct[first].append(candidate.name)
                 continue
             first_with[fingerprint] = candidate
-            score[candidate] = _psnr(pixels, target)
+            score[candidate], agrees[candidate] = _score(pixels, target)
             if candidate is not AS_IS:
                 distinct[candidate] = []
-        single = {c.faults[0]: s for c, s in score.items() if len(c.faults) == 1}
-        kept = [
-            c
-            for c in distinct
-            if (c in self._visible if len(c.faults) == 1 else _pair_needed(score[c], [single[f] for f in c.faults]))
-        ]
+        single = {c.faults[0]: c for c in score if len(c.faults) == 1}
+
+        def needed(pair: Candidate) -> bool:
+            """A pair is an explanation of its own only if it clearly beats both its faults, and neither of them
+            already reproduces the engine's picture within 8-bit noise (then the simpler one wins)."""
+            alone = [single[f] for f in pair.faults]
+            return not any(agrees[c] for c in alone) and score[pair] >= max(score[c] for c in alone) + PAIR_GAIN_DB
+
+        kept = [c for c in distinct if (c in self._visible if len(c.faults) == 1 else needed(c))]
         kept.sort(key=lambda c: -score[c])
         invisible = {c.name for c in self.singles if c not in self._visible}
 
@@ -364,15 +372,11 @@ class Diagnoser:
         return verdict
 
 
-def _pair_needed(pair: float, singles: list[float]) -> bool:
-    """A pair is an explanation of its own only if it clearly beats both its faults, and neither is already
-    at the noise floor (where decibels measure noise)."""
-    best = max(singles)
-    return best < PAIR_CEILING_DB and pair >= best + PAIR_GAIN_DB
-
-
-def _psnr(picture: torch.Tensor, target: torch.Tensor) -> float:
-    return round(psnr_from_mse(float(((picture - target) / 255.0).pow(2).mean())), 4)
+def _score(picture: torch.Tensor, target: torch.Tensor) -> tuple[float, bool]:
+    """PSNR of a picture against the engine's (both in 0..255 levels), and whether they agree within noise."""
+    diff = (picture - target).abs()
+    mse = float((diff / 255.0).pow(2).mean())
+    return round(psnr_from_mse(mse), 4), _within_noise(mse, float((diff > MATCH_LEVELS).double().mean()))
 
 
 def _accelerated(graph: Graph) -> bool:
