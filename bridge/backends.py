@@ -60,7 +60,7 @@ class Backend:
         contract = self.contract
         return {
             "backend": self.kind,
-            "model": self.path.name if self.path else "",
+            "model": self.path.name if self.path else None,  # null for passthrough, as PROTOCOL.md says
             "device": self.device,
             "contract": contract.to_dict() if contract else None,
         }

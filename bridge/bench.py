@@ -6,6 +6,9 @@ Three measurements in one run, each server in its own process (as Unity and Pyth
 2. the bridge with the passthrough backend (protocol, checks, scheduling, threads; no pixels touched);
 3. the bridge serving a real tiny model, against the same model timed in-process with no bridge.
 
+With the C# client's round given (`bench bridge --client csharp`), the Unity package's C# client takes a
+turn in every round against the same passthrough server (goal: its p50 within 1.3x of the Python client's).
+
 Round trips are measured with one frame in flight (latency); throughput with `in_flight` frames
 in flight (what a game client does). Goals: passthrough p50 within 1.5x of the echo, and served
 fps at least 0.9x of the model-only fps.
@@ -17,6 +20,7 @@ import multiprocessing as mp
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -145,16 +149,25 @@ def _stream(client: BridgeClient, image: np.ndarray, frames: int) -> float:
     return seconds
 
 
-def _echo_vs_passthrough(image: np.ndarray, frames: int, in_flight: int, rounds: int) -> tuple[Timing, Timing]:
+# The C# client's benchmark round: (endpoint, width, height, frames, in_flight) -> (round trips in seconds,
+# frames received with in_flight in flight, seconds they took): pipeline.unity.csharp.CSharpBench, handed in
+# by the CLI (this room cannot import it).
+ClientRound = Callable[[str, int, int, int, int], tuple[list[float], int, float]]
+
+
+def _echo_vs_passthrough(
+    image: np.ndarray, frames: int, in_flight: int, rounds: int, csharp: ClientRound | None = None
+) -> tuple[Timing, Timing, Timing | None]:
     """The bare echo and the passthrough bridge in alternating rounds, so both see the same background load.
 
-    Both get the same bytes: the echo is sent the bridge's own encoded FRAME message.
+    Both get the same bytes: the echo is sent the bridge's own encoded FRAME message. The C# client, when
+    given, takes its turn in every round against the same passthrough server.
     """
     header = Header(MessageType.FRAME, seq=1, width=image.shape[1], height=image.shape[0],
                     pixel_format=PixelFormat.RGBA32)  # fmt: skip
     parts = encode_message(Message(header, [image]))
     per_round = max(1, frames // rounds)
-    echo, bridge = Samples(), Samples()
+    echo, bridge, csharp_samples = Samples(), Samples(), Samples()
     context = zmq.Context()
     with (
         _ServerProcess(_echo_server) as echo_endpoint,
@@ -170,9 +183,16 @@ def _echo_vs_passthrough(image: np.ndarray, frames: int, in_flight: int, rounds:
         for _ in range(rounds):
             _echo_round(dealer, parts, per_round, in_flight, echo)
             _bridge_round(client, image, per_round, bridge)
+            if csharp is not None:
+                round_trips, received, seconds = csharp(bridge_endpoint, image.shape[1], image.shape[0], per_round,
+                                                        in_flight)  # fmt: skip
+                csharp_samples.round_trips += round_trips
+                csharp_samples.pipelined_frames += received
+                csharp_samples.pipelined_seconds += seconds
         dealer.close()
     context.destroy(linger=0)
-    return echo.timing("bare zmq echo"), bridge.timing("bridge passthrough")
+    csharp_timing = csharp_samples.timing("C# client passthrough") if csharp is not None else None
+    return echo.timing("bare zmq echo"), bridge.timing("bridge passthrough"), csharp_timing
 
 
 @dataclass
@@ -232,9 +252,10 @@ def run_bridge_benchmark(
     model: str | None = None,
     backend: str = "auto",
     rounds: int = 5,
+    csharp: ClientRound | None = None,
 ) -> str:
     image = np.random.default_rng(0).integers(0, 256, (height, width, 4), dtype=np.uint8)
-    echo, passthrough = _echo_vs_passthrough(image, frames, in_flight, rounds)
+    echo, passthrough, csharp_timing = _echo_vs_passthrough(image, frames, in_flight, rounds, csharp)
 
     with tempfile.TemporaryDirectory(prefix="stylebridge-bench-") as scratch:
         model_path = model or str(_tiny_checkpoint(Path(scratch)))
@@ -249,6 +270,7 @@ def run_bridge_benchmark(
         f"{'':<22} {'p50 ms':>9} {'p99 ms':>9} {'fps(1)':>10} {'fps(pipe)':>10}",
         echo.row(),
         passthrough.row(),
+        *([csharp_timing.row()] if csharp_timing else []),
         f"model {Path(model_path).name} ({model_timing.where}): alone {alone:.2f} fps ({1000 / alone:.0f} ms/frame); "
         f"through the bridge {served:.2f} fps; the server's own inference stage {model_timing.in_server_fps:.2f} fps",
         f"passthrough / echo p50: {passthrough.p50_ms / echo.p50_ms:.2f}x (goal <= 1.5x); "
@@ -256,4 +278,10 @@ def run_bridge_benchmark(
         f"served / model-alone fps: {served / alone:.2f}x (goal >= 0.9x); "
         f"served / in-server inference fps: {served / model_timing.in_server_fps:.2f}x",
     ]
+    if csharp_timing:
+        lines.append(
+            f"C# / Python client p50: {csharp_timing.p50_ms / passthrough.p50_ms:.2f}x (goal <= 1.3x); "
+            f"C# / echo p50: {csharp_timing.p50_ms / echo.p50_ms:.2f}x; "
+            f"C# / Python fps(pipe): {csharp_timing.fps_pipelined / passthrough.fps_pipelined:.2f}x"
+        )
     return "\n".join(lines)

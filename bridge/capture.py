@@ -36,13 +36,16 @@ log = logging.getLogger(__name__)
 
 MANIFEST = "manifest.jsonl"
 FRAME_NAME = re.compile(r"^(\d{8})\.png$")
+# What a manifest line knows about the request behind its file. Every line holds these keys; a recovered line
+# (a complete PNG found without its line after a crash) cannot know them and holds null.
+REQUEST_FIELDS = ("source", "frame_index", "seq", "client")
 
 
 @dataclass
 class CaptureRequest:
     pixels: np.ndarray  # the frame in its wire layout (converted to upright sRGB RGB by the writer)
     header: Header  # says that layout
-    meta: dict[str, Any]  # source, frame_index, seq, client: copied into the manifest line
+    meta: dict[str, Any]  # REQUEST_FIELDS: copied into the manifest line
     reply_to: Any = None  # whatever the caller needs to answer the client
 
 
@@ -100,8 +103,7 @@ class CaptureStore:
         with Image.open(path) as image:
             width, height = image.size
         stamp = path.stat().st_mtime
-        return {"file": path.name, "index": index, "width": width, "height": height, "recovered": True,
-                "unix_time": stamp, "time": _iso(stamp)}  # fmt: skip
+        return _record(dict.fromkeys(REQUEST_FIELDS), path.name, index, width, height, stamp, recovered=True)
 
     def write(self, request: CaptureRequest) -> tuple[Path, dict[str, Any]]:
         """Write one frame (PNG first, then its manifest line); only the writer thread calls this."""
@@ -110,10 +112,8 @@ class CaptureStore:
         path = self.root / f"{index:08d}.png"
         image = frame_to_image(request.pixels, request.header)
         save_png(path, image, compress_level=1)
-        now = time.time()
         height, width = image.shape[:2]
-        record = {**request.meta, "file": path.name, "index": index, "width": width, "height": height,
-                  "unix_time": now, "time": _iso(now)}  # fmt: skip
+        record = _record(request.meta, path.name, index, width, height, time.time(), recovered=False)
         with open(self.manifest, "a", encoding="utf-8") as handle:
             handle.write(json.dumps(record, sort_keys=True) + "\n")
             handle.flush()
@@ -121,8 +121,13 @@ class CaptureStore:
         return path, record
 
 
-def _iso(unix_time: float) -> str:
-    return datetime.fromtimestamp(unix_time, timezone.utc).isoformat(timespec="milliseconds")
+def _record(
+    meta: dict[str, Any], file: str, index: int, width: int, height: int, unix_time: float, recovered: bool
+) -> dict[str, Any]:
+    """A manifest line: the same keys on every line (PROTOCOL.md, "Capture files")."""
+    iso = datetime.fromtimestamp(unix_time, timezone.utc).isoformat(timespec="milliseconds")
+    return {**{key: meta.get(key) for key in REQUEST_FIELDS}, "file": file, "index": index, "width": width,
+            "height": height, "unix_time": unix_time, "time": iso, "recovered": recovered}  # fmt: skip
 
 
 class CaptureWriter:

@@ -12,6 +12,7 @@ variable parts (model info, metrics, stats) where a fixed struct would be a stra
 from __future__ import annotations
 
 import json
+import re
 import struct
 import time
 from dataclasses import dataclass, field, replace
@@ -24,6 +25,7 @@ MAGIC = b"SBRG"
 DEFAULT_ENDPOINT = "tcp://127.0.0.1:5556"
 DEFAULT_MAX_PIXELS = 4096 * 4096
 MAX_BODY_BYTES = 64 * 1024
+_SURROGATE = re.compile("[\ud800-\udfff]")  # after JSON decoding, any of these is unpaired
 
 # magic, major, minor, type, flags, seq, width, height, pixel format, row order, colour encoding,
 # reserved, code, generation, client time, server receive time, server send time
@@ -283,11 +285,39 @@ def decode_body(data: memoryview, seq: int = 0) -> dict[str, Any]:
         raise ProtocolError(ErrorCode.BAD_BODY, f"the body is not UTF-8 JSON ({exc})", seq) from None
     if not isinstance(body, dict):
         raise ProtocolError(ErrorCode.BAD_BODY, f"the body must be a JSON object, got {type(body).__name__}", seq)
+    text = _first_lone_surrogate(body)
+    if text is not None:
+        raise ProtocolError(
+            ErrorCode.BAD_BODY,
+            f"the body holds the string {text[:40]!a} with a lone UTF-16 surrogate (a \\uD800-\\uDFFF escape "
+            "without its pair), which is not Unicode text; send the character itself or a complete surrogate pair",
+            seq,
+        )
     return body
 
 
 def _reject_constant(name: str) -> None:
     raise ValueError(f"{name} is not JSON")
+
+
+def _first_lone_surrogate(value: Any) -> str | None:
+    """The first string (key or value) holding a lone surrogate, or None.
+
+    JSON's \\u escapes can spell half of a UTF-16 pair; Python decodes it into a string that cannot be
+    encoded as UTF-8 again, so it would fail later in every reply, log line or file it reached. Walked
+    without recursion: the parser already allowed the nesting depth, and this must not fail on it.
+    """
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+        elif isinstance(item, str) and _SURROGATE.search(item):
+            return item
+    return None
 
 
 def error_message(

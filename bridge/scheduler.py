@@ -13,6 +13,10 @@ from collections import OrderedDict, deque
 from dataclasses import dataclass, field
 from typing import Any
 
+# A client's live frames held at once: one being run and one waiting. A FRAME beyond these can only
+# replace the waiting one, so granting more frames in flight would buy nothing but DROPPED replies.
+FRAMES_HELD = 2
+
 
 @dataclass
 class Job:

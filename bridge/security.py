@@ -4,11 +4,13 @@ The server runs arbitrary frames through a model and writes files on request, so
 127.0.0.1 by default. Binding a reachable address requires ZeroMQ CURVE: the server's key pair,
 and a folder of client public keys that are allowed in (checked by a ZAP authenticator).
 
-Key folder layout, as `generate_keys` writes it (pyzmq's certificate format):
+Key folder layout, as `generate_keys` writes it (ZeroMQ certificates as pyzmq writes them; PROTOCOL.md,
+"Security", says how to read them without pyzmq):
 
     server.key, server.key_secret          the server's key pair (give clients server.key)
     client.key, client.key_secret          a client key pair (copy both to the client)
-    authorized_clients/client.key          public keys the server lets in (add more here)
+    authorized_clients/client.key          public keys the server lets in (add more, then restart the server:
+                                           the folder is read when the server starts)
 """
 
 from __future__ import annotations

@@ -24,6 +24,7 @@ from typing import Any
 import zmq
 
 from bridge.backends import Backend, ModelSlot
+from bridge.bodies import Capture, Control, Hello, request_fields
 from bridge.capture import CaptureRequest, CaptureResult, CaptureStore, CaptureWriter
 from bridge.compat import SERVER_CAPABILITIES, minor_mismatch_warning, version_text
 from bridge.hotswap import LoadOutcome, ModelLoader, ModelWatcher
@@ -44,7 +45,7 @@ from bridge.protocol import (
     now_us,
     readable_header,
 )
-from bridge.scheduler import Job, Scheduler
+from bridge.scheduler import FRAMES_HELD, Job, Scheduler
 from bridge.security import CurveServer, check_bind, secure_server
 from bridge.stats import Stats
 from bridge.worker import InferenceWorker, Request
@@ -55,8 +56,8 @@ from pipeline.inference.files import is_model_file
 log = logging.getLogger(__name__)
 
 PIXEL_FORMATS = ["RGBA32", "RGB24"]
-CLIENT_REQUESTS = {MessageType.FRAME, MessageType.COMPARE, MessageType.CAPTURE, MessageType.CONTROL}
-CONTROL_OPS = ("stats", "list_models", "load_model")
+# what clients send; the other types are the server's replies
+REQUESTS = {MessageType.HELLO, MessageType.FRAME, MessageType.COMPARE, MessageType.CAPTURE, MessageType.CONTROL}
 POLL_MS = 100
 
 
@@ -69,10 +70,14 @@ class BridgeBindError(StylebridgeError, OSError):
     """The endpoint cannot be bound (in use, or not an address of this machine)."""
 
 
+class BridgeConfigError(StylebridgeError, ValueError):
+    """A server setting that cannot work."""
+
+
 @dataclass
 class ServerConfig:
     bind: str = DEFAULT_ENDPOINT
-    max_in_flight: int = 2  # frames a client may keep in flight (granted in HELLO_ACK)
+    max_in_flight: int = FRAMES_HELD  # frames a client may keep in flight (granted in HELLO_ACK): 1 or 2
     max_pixels: int = DEFAULT_MAX_PIXELS
     receive_hwm: int = 4  # messages queued from one client before TCP pushes back on it
     # replies queued to one client before further ones are lost: room for a burst of small DROPPED and
@@ -103,6 +108,7 @@ class BridgeServer:
     def __init__(self, backend: Backend, config: ServerConfig | None = None) -> None:
         self.config = config or ServerConfig()
         check_bind(self.config.bind, self.config.curve_keys, self.config.insecure)
+        self.max_in_flight = self._frames_in_flight(self.config.max_in_flight)
         self.stats = Stats()
         self.slot = ModelSlot(backend)
         self.endpoint: str | None = None  # the bound address, once bound (port 0 resolved)
@@ -112,6 +118,20 @@ class BridgeServer:
         self._startup_error: BaseException | None = None
         self._thread: threading.Thread | None = None
         self.curve: CurveServer | None = None
+
+    @staticmethod
+    def _frames_in_flight(wanted: int) -> int:
+        """What HELLO_ACK grants at most: 1 (lockstep) or 2; more would only make a drop storm (PROTOCOL.md,
+        "Pacing"): each extra frame displaces the waiting one, and its DROPPED frees credit for the next."""
+        if wanted < 1:
+            raise BridgeConfigError(f"max_in_flight must be at least 1, got {wanted}")
+        if wanted > FRAMES_HELD:
+            log.warning(
+                "max_in_flight %d: the server holds one running and one waiting frame per client, so a frame beyond "
+                "%d can only displace the waiting one; granting %d",
+                wanted, FRAMES_HELD, FRAMES_HELD,
+            )  # fmt: skip
+        return min(wanted, FRAMES_HELD)
 
     # -- lifecycle --------------------------------------------------------------------------------
     def start(self, timeout: float = 30.0) -> str:
@@ -210,7 +230,8 @@ class BridgeServer:
         poller = zmq.Poller()
         poller.register(self.router, zmq.POLLIN)
         poller.register(self.outbox.pull, zmq.POLLIN)
-        next_report = next_sweep = time.monotonic()
+        next_sweep = time.monotonic()
+        next_report = next_sweep + self.config.stats_interval  # each line covers a whole interval
         while not self._stop.is_set():
             events = dict(poller.poll(POLL_MS))
             if self.outbox.pull in events:
@@ -222,8 +243,9 @@ class BridgeServer:
                 self._forget_silent_peers(now)
                 next_sweep = now + 1.0
             if self.config.stats_interval > 0 and now >= next_report:
-                if self.stats.counts():
-                    log.info("stats: %s", self.stats.describe())
+                line = self.stats.report()  # None while nothing happens: an idle server stays quiet
+                if line:
+                    log.info("stats: %s", line)
                 next_report = now + self.config.stats_interval
 
     # -- socket I/O -------------------------------------------------------------------------------
@@ -276,6 +298,8 @@ class BridgeServer:
             self._refuse(client, frames, ProtocolError(ErrorCode.INTERNAL, reason), t_recv)
 
     def _dispatch(self, client: bytes, message: Message, t_recv: int) -> None:
+        """Checks in PROTOCOL.md's order of precedence: the message's own defects (decoding, done by now;
+        the type; the body's fields), then the server's state (handshake, features, queues)."""
         header = message.header
         peer = self.peers.get(client)
         if peer is not None:
@@ -283,13 +307,14 @@ class BridgeServer:
         if header.type == MessageType.PING:
             self._reply(client, Message(header.reply(MessageType.PONG, t_recv_us=t_recv)))
             return
-        if header.type == MessageType.HELLO:
-            self._hello(client, message, t_recv)
-            return
-        if header.type not in CLIENT_REQUESTS:
+        if header.type not in REQUESTS:
             raise ProtocolError(
                 ErrorCode.BAD_REQUEST, f"{header.type.name} is sent by the server, not to it", header.seq
             )
+        fields = request_fields(header, message.body)
+        if isinstance(fields, Hello):
+            self._hello(client, header, fields, t_recv)
+            return
         if peer is None:
             raise ProtocolError(ErrorCode.NOT_READY, "send HELLO first (the server may have restarted)", header.seq)
         if header.type == MessageType.FRAME:
@@ -299,21 +324,18 @@ class BridgeServer:
                 raise ProtocolError(
                     ErrorCode.OVERLOADED, "too many COMPARE requests waiting; wait for replies", header.seq
                 )
-        elif header.type == MessageType.CAPTURE:
-            self._capture(client, peer, message, t_recv)
-        else:
-            self._control(client, message, t_recv)
+        elif isinstance(fields, Capture):
+            self._capture(client, peer, message, fields, t_recv)
+        elif isinstance(fields, Control):
+            self._control(client, header, fields, t_recv)
 
-    def _hello(self, client: bytes, message: Message, t_recv: int) -> None:
-        header, body = message.header, message.body or {}
-        wanted = body.get("max_in_flight", self.config.max_in_flight)
-        if not isinstance(wanted, int) or isinstance(wanted, bool) or wanted < 1:
-            raise ProtocolError(ErrorCode.BAD_BODY, "max_in_flight must be a positive integer", header.seq)
-        name = str(body.get("client", ""))[:100] or client.hex()
+    def _hello(self, client: bytes, header: Header, hello: Hello, t_recv: int) -> None:
+        name = hello.client or client.hex()
         warning = minor_mismatch_warning(f"client {name}", header.minor)
         if warning:
             log.warning("%s", warning)
-        peer = Peer(name, secrets.token_hex(8), min(wanted, self.config.max_in_flight), time.monotonic())
+        granted = min(hello.max_in_flight or self.max_in_flight, self.max_in_flight)
+        peer = Peer(name, secrets.token_hex(8), granted, time.monotonic())
         self.peers[client] = peer
         backend, generation = self.slot.current()
         log.info("client %s connected (session %s)", name, peer.session)
@@ -338,18 +360,14 @@ class BridgeServer:
             dropped = old.message.header.reply(MessageType.DROPPED, t_recv_us=old.t_recv_us)
             self._reply(client, Message(dropped, body={"reason": reason}))
 
-    def _capture(self, client: bytes, peer: Peer, message: Message, t_recv: int) -> None:
-        header, body = message.header, message.body or {}
+    def _capture(self, client: bytes, peer: Peer, message: Message, fields: Capture, t_recv: int) -> None:
+        header = message.header
         if self.capture is None:
             raise ProtocolError(
                 ErrorCode.NOT_CONFIGURED, "capture is off: start the server with --capture-dir", header.seq
             )
-        source, frame_index = body.get("source", ""), body.get("frame_index")
-        if not isinstance(source, str) or len(source) > 200:
-            raise ProtocolError(ErrorCode.BAD_BODY, "source must be a string of at most 200 characters", header.seq)
-        if frame_index is not None and (not isinstance(frame_index, int) or isinstance(frame_index, bool)):
-            raise ProtocolError(ErrorCode.BAD_BODY, "frame_index must be an integer", header.seq)
-        meta = {"source": source or peer.name, "frame_index": frame_index, "seq": header.seq, "client": peer.name}
+        meta = {"source": fields.source or peer.name, "frame_index": fields.frame_index, "seq": header.seq,
+                "client": peer.name}  # fmt: skip
         request = CaptureRequest(payload_array(header, message.images[0]), header, meta, (client, t_recv))
         if not self.capture.submit(request):
             self.stats.count("captures_refused")
@@ -375,27 +393,22 @@ class BridgeServer:
             reply = Message(header.reply(MessageType.CAPTURE_ACK, t_recv_us=t_recv), body=body)
         self.outbox.send(client, encode_message(reply))
 
-    def _control(self, client: bytes, message: Message, t_recv: int) -> None:
-        header, body = message.header, message.body or {}
-        op = body.get("op")
+    def _control(self, client: bytes, header: Header, control: Control, t_recv: int) -> None:
         reply = header.reply(MessageType.CONTROL_REPLY, t_recv_us=t_recv)
-        if op == "stats":
-            self._reply(client, Message(reply, body={"op": op, **self.describe()}))
-        elif op == "list_models":
+        if control.op == "stats":
+            self._reply(client, Message(reply, body={"op": control.op, **self.describe()}))
+        elif control.op == "list_models":
             backend, _ = self.slot.current()
             models = [{"name": p.name, "current": p == backend.path} for p in self._model_files()]
-            self._reply(client, Message(reply, body={"op": op, "models": models}))
-        elif op == "load_model":
-            self._load_model(client, header, body.get("model"), t_recv)
+            self._reply(client, Message(reply, body={"op": control.op, "models": models}))
         else:
-            raise ProtocolError(
-                ErrorCode.BAD_REQUEST, f"unknown CONTROL op {op!r}; use {', '.join(CONTROL_OPS)}", header.seq
-            )
+            self._load_model(client, header, control.model, t_recv)
 
     def _model_files(self) -> list[Path]:
-        """The model files beside --model (a folder: its files); empty when that folder is gone."""
+        """The model folder's model files: --model's folder, or the folder holding the --model file; none for a
+        passthrough server, and none when the folder is gone."""
         root = self.config.model_root
-        if root is None:
+        if root is None or self.loader is None:
             return []
         folder = root if root.is_dir() else root.parent
         try:
@@ -404,11 +417,11 @@ class BridgeServer:
             log.warning("cannot list the model folder %s: %s", folder, exc)
             return []
 
-    def _load_model(self, client: bytes, header: Header, name: Any, t_recv: int) -> None:
+    def _load_model(self, client: bytes, header: Header, name: str | None, t_recv: int) -> None:
         if self.loader is None:
             raise ProtocolError(ErrorCode.BAD_REQUEST, "a passthrough server has no model to switch", header.seq)
         known = {p.name: p for p in self._model_files()}
-        if not isinstance(name, str) or name not in known:
+        if name not in known:
             raise ProtocolError(
                 ErrorCode.BAD_REQUEST,
                 f"model {name!r} is not in the server's model folder; choose one of {', '.join(known) or '(none)'}",

@@ -3,6 +3,12 @@
 Stages are those of a frame's trip: decode (header and payload checks), preprocess, inference,
 postprocess, encode (reply header and send). Each keeps a window of recent durations, so stats
 describe the server now, not averaged over its whole life.
+
+Frame rates count RESULTs over a stated span of time: the last FPS_WINDOW seconds for CONTROL stats,
+the time since the previous report (one log interval) for the periodic log line, the server's life for
+the closing line.
+A rate is never estimated from the gaps between a few frames (that read 0.0 fps whenever fewer than
+two frames fell in the window, as with a model slower than one frame per 2.5 s).
 """
 
 from __future__ import annotations
@@ -10,20 +16,25 @@ from __future__ import annotations
 import threading
 import time
 from collections import Counter, deque
+from collections.abc import Callable
 
 import numpy as np
 
 STAGES = ("decode", "preprocess", "inference", "postprocess", "encode")
-WINDOW = 512
+WINDOW = 512  # durations kept per stage
+FPS_WINDOW = 5.0  # seconds of RESULTs behind CONTROL stats' fps
 
 
 class Stats:
-    def __init__(self) -> None:
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        """clock: monotonic seconds (injectable so rates can be tested without waiting)."""
+        self._clock = clock
         self._lock = threading.Lock()
         self._durations: dict[str, deque[float]] = {stage: deque(maxlen=WINDOW) for stage in STAGES}
-        self._completed: deque[float] = deque(maxlen=WINDOW)  # monotonic times frames were answered
+        self._results: deque[float] = deque()  # clock times of the RESULTs of the last FPS_WINDOW seconds
         self._counts: Counter[str] = Counter()
-        self._started = time.monotonic()
+        self._started = clock()
+        self._reported: tuple[float, Counter[str]] = (self._started, Counter())  # the last log line: when, counts
 
     def record(self, stage: str, seconds: float) -> None:
         with self._lock:
@@ -33,27 +44,36 @@ class Stats:
         with self._lock:
             self._counts[event] += amount
             if event == "results":
-                self._completed.append(time.monotonic())
+                now = self._clock()
+                self._results.extend([now] * amount)
+                self._forget_old_results(now)
 
     def counts(self) -> dict[str, int]:
         with self._lock:
             return dict(self._counts)
 
     def fps(self) -> float:
-        """Frames answered per second over the recent window (the last 5 s at most)."""
-        now = time.monotonic()
+        """RESULTs per second over the last FPS_WINDOW seconds (over the server's life while it is younger)."""
+        now = self._clock()
         with self._lock:
-            recent = [t for t in self._completed if now - t <= 5.0]
-        if len(recent) < 2:
-            return 0.0
-        return (len(recent) - 1) / max(recent[-1] - recent[0], 1e-9)
+            self._forget_old_results(now)
+            results = len(self._results)
+        span = min(FPS_WINDOW, now - self._started)
+        return results / span if span > 0 else 0.0
+
+    def _forget_old_results(self, now: float) -> None:
+        while self._results and now - self._results[0] > FPS_WINDOW:
+            self._results.popleft()
 
     def snapshot(self) -> dict[str, object]:
         """Counters, fps, and per-stage mean / p50 / p99 in milliseconds (JSON-ready)."""
+        uptime = round(self._clock() - self._started, 1)
+        return {"counts": self.counts(), "fps": round(self.fps(), 2), "stages": self._timing(), "uptime_s": uptime}
+
+    def _timing(self) -> dict[str, dict[str, float]]:
         with self._lock:
             stages = {stage: np.array(values) * 1000.0 for stage, values in self._durations.items()}
-            counts = dict(self._counts)
-        timing = {
+        return {
             stage: {
                 "count": int(ms.size),
                 "mean_ms": round(float(ms.mean()), 3),
@@ -63,14 +83,24 @@ class Stats:
             for stage, ms in stages.items()
             if ms.size
         }
-        uptime = round(time.monotonic() - self._started, 1)
-        return {"counts": counts, "fps": round(self.fps(), 2), "stages": timing, "uptime_s": uptime}
+
+    def report(self) -> str | None:
+        """A log line about what happened since the previous report (logged or not); None when nothing did."""
+        now = self._clock()
+        with self._lock:
+            since, before = self._reported
+            counts = Counter(self._counts)
+            self._reported = (now, counts)
+        happened = counts - before
+        return self._line(happened, now - since) if happened else None
 
     def describe(self) -> str:
-        """One log line."""
-        snap = self.snapshot()
-        counts = snap["counts"]
-        assert isinstance(counts, dict) and isinstance(snap["stages"], dict)
-        stages = " ".join(f"{name} {t['p50_ms']:.1f}" for name, t in snap["stages"].items())
-        events = ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
-        return f"{snap['fps']:.1f} fps; p50 ms: {stages or '-'}; {events or 'no traffic'}"
+        """One log line about the server's whole life."""
+        return self._line(Counter(self.counts()), self._clock() - self._started)
+
+    def _line(self, counts: Counter[str], seconds: float) -> str:
+        results = counts["results"]
+        rate = results / seconds if seconds > 0 else 0.0
+        stages = " ".join(f"{name} {t['p50_ms']:.1f}" for name, t in self._timing().items())
+        events = ", ".join(f"{k} {v}" for k, v in sorted(counts.items()) if v) or "no traffic"
+        return f"{results} results in {seconds:.1f} s ({rate:.2f} fps); p50 ms: {stages or '-'}; {events}"

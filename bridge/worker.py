@@ -58,10 +58,16 @@ class InferenceWorker:
         self._thread.join()
 
     def _run(self) -> None:
+        job = None
         while not self._stopping.is_set():
-            job = self.scheduler.take(timeout=0.2)
-            if job is not None:
-                self.send(job.client, self.handle(job))
+            if job is None:
+                job = self.scheduler.take(timeout=0.2)
+                continue
+            reply = self.handle(job)
+            # Claim the next job before this reply leaves: a frame already waiting now counts as running, so a
+            # client that sends its next frame when this reply arrives never displaces it (PROTOCOL.md, "Pacing").
+            done, job = job, self.scheduler.take(timeout=0)
+            self.send(done.client, reply)
 
     def handle(self, job: Job) -> list:
         request: Request = job.payload

@@ -86,3 +86,21 @@ def unity_project(tmp_path: Path) -> Path:
     (project / "Assets").mkdir(parents=True)
     (project / "ProjectSettings").mkdir()
     return project
+
+
+def paint(image: np.ndarray) -> np.ndarray:
+    """A deterministic 'painting' of a frame for the few-shot tests: inverted and posterised."""
+    return (255 - image) // 64 * 64 + 32
+
+
+@pytest.fixture
+def fewshot_sequence(tmp_path: Path) -> Path:
+    """A sliding 48x32 view over a game-like strip: frames/f0..f7.png, keyframes/f0.png and f7.png painted."""
+    world = game_frame(np.random.default_rng(11), 120, 32)
+    root = tmp_path / "seq"
+    for i in range(8):
+        view = np.ascontiguousarray(world[:, i * 8 : i * 8 + 48])
+        save_png(root / "frames" / f"f{i}.png", view, 1)
+        if i in (0, 7):
+            save_png(root / "keyframes" / f"f{i}.png", paint(view), 1)
+    return root

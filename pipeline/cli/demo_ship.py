@@ -18,6 +18,7 @@ from bridge.backends import load_backend
 from bridge.client import BridgeClient
 from bridge.protocol import RowOrder
 from bridge.server import BridgeServer, ServerConfig
+from pipeline.cli.demo_csharp import stream_through_csharp
 from pipeline.core.fileio import save_png
 from pipeline.export.exporter import ExportResult, export_onnx
 from pipeline.inference.onnx_stylizer import OnnxStylizer
@@ -56,6 +57,7 @@ def ship(checkpoint: Path, test_image: np.ndarray, folder: Path, device: str = "
         with BridgeClient(endpoint, name="demo") as client:
             texture = as_unity_texture(test_image)
             styled = client.stylize(texture, RowOrder.BOTTOM_UP)
+            stream_through_csharp(endpoint, texture, styled, folder)
             metrics = client.compare(texture, engine_output, RowOrder.BOTTOM_UP, save_visual=True)
     finally:
         server.stop()

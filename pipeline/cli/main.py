@@ -13,13 +13,14 @@ from collections.abc import Sequence
 
 from pipeline import __version__
 from pipeline.cli.commands import COMMANDS
+from pipeline.cli.commands.common import CommandParser
 from pipeline.core.errors import StylebridgeError
 
 log = logging.getLogger("stylebridge")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = CommandParser(
         prog="stylebridge",
         description=(
             "Train real-time style-transfer models, export them for Unity Barracuda, and keep the "
@@ -46,7 +47,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     configure_logging(args.verbose, args.quiet)
     try:
         return int(args.run(args) or 0)
-    except (StylebridgeError, FileNotFoundError) as exc:
+    except (StylebridgeError, OSError) as exc:  # user errors and files that cannot be read or written
         if args.verbose:
             log.exception("failed")
         else:

@@ -35,24 +35,44 @@ def _process_umask() -> int:
 FILE_MODE = 0o666 & ~_process_umask()
 
 
+class FileWriteError(StylebridgeError, OSError):
+    """A file could not be written; the message names the file asked for, never the temp file behind it."""
+
+
+@contextlib.contextmanager
+def _writing(target: Path) -> Iterator[None]:
+    """Our own steps of an atomic write: an OSError in them becomes a FileWriteError about `target`."""
+    try:
+        yield
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        raise FileWriteError(f"cannot write {target}: {reason}; choose a folder you can write to") from exc
+
+
 @contextlib.contextmanager
 def atomic_open(path: str | os.PathLike[str]) -> Iterator[BinaryIO]:
     """Open a temporary file beside `path` for binary writing; rename it onto `path` on success.
 
     Temp names start with '.' and end in TEMP_SUFFIX, so folder scans that skip hidden files
-    never see them. On an exception the temp file is removed and `path` is untouched.
+    never see them. On an exception the temp file is removed and `path` is untouched. Failing to
+    create, flush or rename the file raises FileWriteError naming `path`; errors of the caller's own
+    code inside the `with` block pass through unchanged.
     """
     target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=TEMP_SUFFIX, dir=target.parent)
+    with _writing(target):
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=TEMP_SUFFIX, dir=target.parent)
     try:
-        if hasattr(os, "fchmod"):  # POSIX; on Windows the temp file already has the folder's permissions
-            os.fchmod(fd, FILE_MODE)
         with os.fdopen(fd, "wb") as handle:
+            with _writing(target):
+                if hasattr(os, "fchmod"):  # POSIX; on Windows the temp file already has the folder's permissions
+                    os.fchmod(fd, FILE_MODE)
             yield handle
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp_name, target)
+            with _writing(target):
+                handle.flush()
+                os.fsync(handle.fileno())
+        with _writing(target):
+            os.replace(tmp_name, target)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp_name)

@@ -8,8 +8,10 @@ so the failure is classified here once and each caller words the advice for its 
 
 from __future__ import annotations
 
+import logging
 import pickle
 import re
+import types
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -17,6 +19,8 @@ from typing import Any
 import torch
 
 from pipeline.core.errors import StylebridgeError
+
+log = logging.getLogger(__name__)
 
 # torch's C++ checks prefix their messages with "[enforce fail at inline_container.cc:180] . ".
 _TORCH_ENFORCE_PREFIX = re.compile(r"^\[enforce fail at [^\]]*\][\s.]*")
@@ -31,17 +35,54 @@ class TorchFileError(StylebridgeError, ValueError):
         self.path, self.reason, self.holds_code = path, reason, holds_code
 
 
-def load_torch_file(path: str | Path) -> Any:
-    """`torch.load` with weights_only=True onto the CPU; any failure (a missing file too) is a TorchFileError."""
+def load_torch_file(path: str | Path, trust_pickle: bool = False) -> Any:
+    """`torch.load` with weights_only=True onto the CPU; any failure (a missing file too) is a TorchFileError.
+
+    With `trust_pickle` a file that pickles Python objects (a whole module saved with torch.save(model),
+    as the few-shot authors' train.py does) is unpickled after a warning, since unpickling can run any
+    code the file names. Classes whose code is not importable here (their `models.GeneratorJ`) become
+    placeholder modules that still hold their weights, so `.state_dict()` works on what comes back.
+    """
     path = Path(path)
     if not path.is_file():
         raise TorchFileError(path, "it does not exist or is not a file", False)
+    if trust_pickle:
+        log.warning("unpickling %s: this runs whatever code the file names; do it only for files you trust", path)
+        try:
+            return torch.load(path, map_location="cpu", weights_only=False, pickle_module=_placeholder_pickle)
+        except Exception as exc:
+            raise TorchFileError(path, _reason(exc), False) from exc
     try:
         return torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:  # on arbitrary bytes the unpickler fails with KeyError, IndexError, EOFError, ...
         if isinstance(exc, pickle.UnpicklingError) and "Unsupported global" in str(exc):
             raise TorchFileError(path, "it holds pickled Python objects, not just tensors", True) from exc
         raise TorchFileError(path, _reason(exc), False) from exc
+
+
+class _PlaceholderUnpickler(pickle.Unpickler):
+    """Finds classes as pickle does; a torch module class that cannot be imported becomes a placeholder."""
+
+    def find_class(self, module: str, name: str) -> Any:
+        try:
+            return super().find_class(module, name)
+        except (ImportError, AttributeError):
+            return _placeholder_module_class(module, name)
+
+
+_PLACEHOLDERS: dict[tuple[str, str], type] = {}
+
+
+def _placeholder_module_class(module: str, name: str) -> type:
+    """An nn.Module subclass named like the missing one: unpickling restores its submodules and weights."""
+    key = (module, name)
+    if key not in _PLACEHOLDERS:
+        _PLACEHOLDERS[key] = type(name, (torch.nn.Module,), {"__module__": f"placeholder.{module}"})
+    return _PLACEHOLDERS[key]
+
+
+# torch.load(pickle_module=...) wants a module-like object with the pickle API and our Unpickler.
+_placeholder_pickle = types.SimpleNamespace(**{**vars(pickle), "Unpickler": _PlaceholderUnpickler})
 
 
 def _reason(exc: Exception) -> str:

@@ -135,6 +135,11 @@ def export_onnx(
     """
     if io_mode not in IO_MODES:
         raise ExportError(f"--io must be one of {', '.join(IO_MODES)}, got {io_mode!r}")
+    if Path(output).suffix.lower() != ".onnx":
+        raise ExportError(
+            f"the model file must end in .onnx (Unity and stylebridge recognise models by it), got {output}; "
+            f"try {Path(output).with_suffix('.onnx')}"
+        )
     if opset < EXPORT_OPSETS.start:  # (newer opsets than Barracuda reads are exported, then refused by validation)
         raise ExportError(
             f"opset {opset} cannot be exported (torch writes nearest upsampling from opset 9 on); "
@@ -144,6 +149,11 @@ def export_onnx(
     checkpoint_path, files = Path(checkpoint_path), ModelFiles.beside(output)
     checkpoint = load_checkpoint(checkpoint_path)
     model = checkpoint.build_model().eval().float().cpu()
+    if model.input_channels != 3:
+        raise ExportError(
+            f"{checkpoint_path.name} takes {model.input_channels} input channels (RGB plus guide images); the engine "
+            "and the bridge send RGB frames only. Train the model without --guides to use it in Unity"
+        )
     network = model.contract
     graph_contract = network.as_unit_io() if io_mode == "unit" else network
     if static is not None:
@@ -173,8 +183,10 @@ def export_onnx(
     # One session serves the parity check and the reference pair; the checkpoint was read once, above.
     session = create_session(data, device="cpu", name=files.onnx.name)
     report = validate_model(proto, None, str(files.onnx), network=model, sizes=parity_sizes, session=session)
-    if not report.ok:
+    if not report.importable:
         raise ExportError(f"the exported graph is not fit for Barracuda; nothing was written.\n{report.describe()}")
+    if not report.matches_checkpoint:
+        raise ExportError(f"ONNX Runtime does not reproduce PyTorch; nothing was written.\n{report.describe()}")
     reference = ReferencePair.compute(session, graph_contract, static or reference_size)
     shape: list[int | str] = [1, 3, static[1], static[0]] if static else [1, 3, "height", "width"]
     sidecar = {
@@ -203,15 +215,16 @@ def export_onnx(
     atomic_write_text(files.sidecar, json.dumps(sidecar, indent=2))
     atomic_write_bytes(files.onnx, data)
     seconds = time.perf_counter() - start
+    # The one summary of an export (parity and problems are in `report`, which callers print when they want it).
     log.info(
-        "exported %s (%s, io %s, opset %d) to %s in %.1f s; %s",
+        "exported %s (%s, io %s, opset %d) to %s with %s and the reference pair in %.1f s",
         checkpoint_path.name,
         checkpoint.name,
         io_mode,
         opset,
         files.onnx,
+        files.sidecar.name,
         seconds,
-        "; ".join(f"parity {r.describe()}" for r in report.parity),
     )
     return ExportResult(files, report, proto, rewrites, seconds)
 

@@ -19,6 +19,7 @@ import onnxruntime as ort
 
 from pipeline.core.contract import METADATA_PREFIX, PixelContract
 from pipeline.core.errors import StylebridgeError
+from pipeline.models import ARCHITECTURES
 
 log = logging.getLogger(__name__)
 
@@ -101,18 +102,35 @@ def create_session(model: str | Path | bytes, device: str = "auto", name: str | 
     return session
 
 
+def load_onnx(path: str | Path) -> onnx.ModelProto:
+    """An .onnx file's graph (weights stored outside it are not read), or an OnnxModelError saying why not."""
+    try:
+        return onnx.load(str(path), load_external_data=False)
+    except Exception as exc:  # onnx raises DecodeError, OSError, ... for files that are not models
+        raise OnnxModelError(f"{path} is not a readable ONNX model ({exc}); re-export it") from exc
+
+
 def read_contract(path: str | Path) -> PixelContract:
     """The pixel contract of an .onnx graph's own input and output, from its metadata or sidecar.
 
     For a model exported with `--io unit` that is [0, 1] in and out; with `--io raw`, the network's
     own ranges. Files we did not write can be described by a sidecar JSON (`model.json`) beside them.
     """
-    path = Path(path)
-    try:
-        model = onnx.load(str(path), load_external_data=False)
-    except Exception as exc:  # onnx raises DecodeError, OSError, ... for files that are not models
-        raise OnnxModelError(f"{path} is not a readable ONNX model ({exc}); re-export it") from exc
-    return contract_from_model(model, sidecar_path(path))
+    return contract_from_model(load_onnx(path), sidecar_path(path))
+
+
+def min_input_size(model: onnx.ModelProto, sidecar: Path | None) -> int:
+    """The smallest H and W the exported network runs on (its padding layers need room), from the
+    architecture its metadata or sidecar names; 1 for a network we do not know."""
+    metadata = {p.key: p.value for p in model.metadata_props}
+    architecture = metadata.get(f"{METADATA_PREFIX}architecture")
+    if architecture is None and sidecar is not None and sidecar.is_file():
+        try:
+            architecture = json.loads(sidecar.read_text()).get("architecture")
+        except (ValueError, AttributeError):  # an unreadable sidecar is reported by the contract's reader
+            architecture = None
+    known = ARCHITECTURES.get(architecture) if isinstance(architecture, str) else None
+    return known.min_size if known is not None else 1
 
 
 def sidecar_path(model_path: str | Path) -> Path:

@@ -4,7 +4,9 @@ Works on any model, ours or not: `onnx.checker`, the opset, every node against B
 table and attribute limits (`pipeline.export.barracuda_ops`), fp16 tensors, the input and output tensors,
 the pixel contract (metadata or sidecar) and the size multiple. With the checkpoint it came from,
 also ONNX Runtime vs PyTorch parity (`pipeline.export.parity`). Every problem names where it is and what to
-do; a report is `ok` when it holds no errors (warnings are advice).
+do. A report answers two questions apart: is the model *importable* by Barracuda (no errors; warnings are
+advice), and, when a checkpoint was given, does it *match* that checkpoint (parity). It is `ok` when both hold:
+a model exported from another checkpoint is importable and still wrong, and is reported as a parity mismatch.
 """
 
 from __future__ import annotations
@@ -59,8 +61,9 @@ class ValidationReport:
     source: str
     opset: int | None = None
     contract: PixelContract | None = None
-    problems: list[Problem] = field(default_factory=list)
-    parity: list[ParityResult] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)  # about importing the graph into Barracuda
+    parity: list[ParityResult] = field(default_factory=list)  # ONNX Runtime vs PyTorch, when a checkpoint was given
+    notes: list[str] = field(default_factory=list)  # what the reader should know that is no problem
 
     @property
     def errors(self) -> list[Problem]:
@@ -71,8 +74,18 @@ class ValidationReport:
         return [p for p in self.problems if p.severity == "warning"]
 
     @property
-    def ok(self) -> bool:
+    def importable(self) -> bool:
+        """Barracuda's importer takes the graph and computes what ONNX says (warnings aside)."""
         return not self.errors
+
+    @property
+    def matches_checkpoint(self) -> bool:
+        """ONNX Runtime reproduces the checkpoint's PyTorch output at every size checked (true when unchecked)."""
+        return all(result.ok for result in self.parity)
+
+    @property
+    def ok(self) -> bool:
+        return self.importable and self.matches_checkpoint
 
     def error(self, where: str, message: str, fix: str) -> None:
         self.problems.append(Problem("error", where, message, fix))
@@ -90,8 +103,18 @@ class ValidationReport:
             )
         lines += [f"  parity {result.describe()}" for result in self.parity]
         lines += [f"  {problem}" for problem in self.problems]
-        verdict = "OK for Barracuda" if self.ok else f"NOT importable as is: {len(self.errors)} error(s)"
-        lines.append(f"  {verdict}, {len(self.warnings)} warning(s)")
+        lines += [f"  note: {note}" for note in self.notes]
+        importable = "OK for Barracuda" if self.importable else f"NOT importable as is: {len(self.errors)} error(s)"
+        lines.append(f"  {importable}, {len(self.warnings)} warning(s)")
+        if self.parity and self.matches_checkpoint:
+            lines.append(f"  matches the checkpoint: ONNX Runtime and PyTorch agree within {self.parity[0].bound:.2g}")
+        elif self.parity:
+            worst = max(self.parity, key=lambda result: result.max_abs / result.bound)
+            lines.append(
+                f"  PARITY MISMATCH: ONNX Runtime differs from PyTorch by up to {worst.max_abs:.3g} (bound "
+                f"{worst.bound:.2g}), so the model does not compute what the checkpoint does. Is the checkpoint the "
+                "one this model was exported from? Re-export it with `stylebridge export` (fp32 weights)"
+            )
         return "\n".join(lines)
 
 
@@ -129,16 +152,13 @@ def validate_model(
     if network is None or not report.ok or report.contract is None:
         return report
     static = static_size(model)
+    if static and list(sizes) != [static]:
+        report.notes.append(
+            f"the model's input is fixed at {static[0]}x{static[1]}, so parity is checked at that size only, "
+            f"not at {', '.join(f'{w}x{h}' for w, h in sizes)}"
+        )
     session = session or create_session(model.SerializeToString(), "cpu", name=Path(source).name)
     report.parity = check_parity(session, report.contract, network, [static] if static else sizes)
-    for result in report.parity:
-        if not result.ok:
-            report.error(
-                "output",
-                f"ONNX Runtime differs from PyTorch by {result.max_abs:.3g} at {result.width}x{result.height} "
-                f"(bound {result.bound:.2g})",
-                "check that the checkpoint is the one exported; re-export with fp32 weights",
-            )
     return report
 
 

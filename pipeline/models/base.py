@@ -28,6 +28,7 @@ class StyleNet(nn.Module, ABC):
     trainer: ClassVar[str]  # which `stylebridge train` command trains it ("fast", "fewshot")
     contract: ClassVar[PixelContract]
     min_size: ClassVar[int]  # smallest H and W the padding layers accept
+    input_channels: int = 3  # RGB; a few-shot generator may also take guide images' channels
 
     def _remember_config(self, **kwargs: Any) -> None:
         self._config = {k: list(v) if isinstance(v, tuple) else v for k, v in kwargs.items()}
@@ -37,8 +38,12 @@ class StyleNet(nn.Module, ABC):
         return dict(self._config)
 
     def check_input(self, x: torch.Tensor) -> None:
-        if x.ndim != 4 or x.shape[1] != 3:
-            raise ValueError(f"{type(self).__name__} takes (N, 3, H, W) RGB batches, got shape {tuple(x.shape)}")
+        if x.ndim != 4 or x.shape[1] != self.input_channels:
+            what = "RGB" if self.input_channels == 3 else "RGB + guide"
+            raise ValueError(
+                f"{type(self).__name__} takes (N, {self.input_channels}, H, W) {what} batches, "
+                f"got shape {tuple(x.shape)}"
+            )
         height, width = int(x.shape[2]), int(x.shape[3])
         self.contract.check_size(height, width)
         if min(height, width) < self.min_size:

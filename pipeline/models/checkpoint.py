@@ -11,11 +11,14 @@ A stylebridge checkpoint is a plain dict (loadable with ``torch.load(..., weight
     optimizer                   optimizer state, for resume (None in weights-only files)
     train_config                the resolved training settings
     history                     the logged loss curve: [{"step", "content", "style", "total"}, ...]
+    trainer_state               optional: what else a trainer resumes (the few-shot discriminator and its
+                                optimizer, early-stopping state); absent from checkpoints that need none
 
 Bare state_dicts are accepted as well: pytorch/examples' ``.pth``/``.model`` files (legacy
 InstanceNorm running-stat keys are dropped), the Unity tutorial notebook's checkpoints (residual
 blocks under ``resnets.``), and GeneratorJ state_dicts from the few-shot authors' code. Their
-architecture and sizes are inferred from key names and tensor shapes.
+architecture and sizes are inferred from key names and tensor shapes. The authors' train.py pickles
+whole modules; those load only with ``trust_pickle`` (unpickling runs code), as their weights.
 """
 
 from __future__ import annotations
@@ -65,6 +68,7 @@ class Checkpoint:
     optimizer: dict[str, Any] | None = None
     train_config: dict[str, Any] | None = None
     history: list[dict[str, float]] = field(default_factory=list)
+    trainer_state: dict[str, Any] | None = None
     source: str = CHECKPOINT_FORMAT  # what kind of file it was read from
 
     @classmethod
@@ -87,6 +91,7 @@ class Checkpoint:
         return self.preset or self.architecture
 
     def to_dict(self) -> dict[str, Any]:
+        optional = {} if self.trainer_state is None else {"trainer_state": self.trainer_state}
         return {
             "format": CHECKPOINT_FORMAT,
             "format_version": CHECKPOINT_VERSION,
@@ -100,6 +105,7 @@ class Checkpoint:
             "optimizer": self.optimizer,
             "train_config": self.train_config,
             "history": self.history,
+            **optional,
         }
 
 
@@ -110,12 +116,15 @@ def save_checkpoint(path: str | Path, checkpoint: Checkpoint) -> Path:
     return atomic_write_bytes(path, buffer.getvalue())
 
 
-def load_checkpoint(path: str | Path) -> Checkpoint:
-    """Read a stylebridge checkpoint or a bare TransformerNet / GeneratorJ state_dict."""
+def load_checkpoint(path: str | Path, trust_pickle: bool = False) -> Checkpoint:
+    """Read a stylebridge checkpoint or a bare TransformerNet / GeneratorJ state_dict; with `trust_pickle`
+    also a whole pickled module (the few-shot authors' checkpoints), after a warning that this runs code."""
     try:
-        data = load_torch_file(path)
+        data = load_torch_file(path, trust_pickle=trust_pickle)
     except TorchFileError as exc:
         raise CheckpointError(_unreadable(exc)) from exc
+    if isinstance(data, torch.nn.Module):
+        data = data.state_dict()
     return checkpoint_from_object(data, str(path))
 
 
@@ -123,8 +132,9 @@ def _unreadable(exc: TorchFileError) -> str:
     if exc.holds_code:
         return (
             f"{exc.path} holds pickled Python objects, not just weights (for example a whole module "
-            "saved with torch.save(model), as the few-shot authors' train.py does). stylebridge "
-            "never unpickles code. Convert it where its code is importable: "
+            "saved with torch.save(model), as the few-shot authors' train.py does). Unpickling it runs "
+            "whatever code it names, so stylebridge refuses it unless you pass --trust-pickle "
+            "(`train fewshot`, `stylize`) for a file you trust; or convert it where its code is importable: "
             "torch.save(torch.load(path, weights_only=False).state_dict(), 'weights.pth')"
         )
     return (
@@ -175,6 +185,7 @@ def _parse_native(data: dict[str, Any], origin: str) -> Checkpoint:
             optimizer=data.get("optimizer"),
             train_config=data.get("train_config"),
             history=list(data.get("history") or []),
+            trainer_state=data.get("trainer_state"),
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise CheckpointError(f"{origin} is a damaged stylebridge checkpoint: missing or bad {exc}") from exc
@@ -226,10 +237,10 @@ def _infer_transformer_net(state: dict[str, torch.Tensor]) -> tuple[str, dict[st
 
 def _infer_fewshot(state: dict[str, torch.Tensor]) -> tuple[str, dict[str, Any], str]:
     in_channels = int(state["conv0.conv.weight"].shape[1])
-    if in_channels != 3:
+    if in_channels < 3 or in_channels % 3:
         raise CheckpointError(
-            f"this few-shot generator takes {in_channels} input channels (RGB plus auxiliary guides); "
-            "stylebridge runs RGB-only generators (input_channels=3)"
+            f"this few-shot generator takes {in_channels} input channels; expected RGB (3) plus whole RGB "
+            "guide images (6, 9, ...)"
         )
     f0, f1, f2 = (int(state[f"conv{i}.conv.weight"].shape[0]) for i in (0, 1, 2))
     f4 = int(state["upconv2.1.weight"].shape[0])
@@ -241,6 +252,8 @@ def _infer_fewshot(state: dict[str, torch.Tensor]) -> tuple[str, dict[str, Any],
         "append_smoothers": "conv_11_a.0.weight" in state,
         "tanh": "conv_12.0.weight" in state,
     }
+    if in_channels != 3:
+        config["input_channels"] = in_channels
     return "fewshot_generator", config, "few-shot GeneratorJ state_dict"
 
 

@@ -4,7 +4,8 @@ An encoder-decoder with BatchNorm and LeakyReLU, residual blocks at 1/4 resoluti
 concatenation skips: each decoder stage sees the matching encoder output, and the last 7x7
 convolution also sees the raw input frame. Optional "smoother" convolutions and a 1x1
 convolution with tanh finish it. Inputs and outputs are RGB in [-1, 1]; H and W must be multiples
-of 4 so the skip tensors line up.
+of 4 so the skip tensors line up. Like the original, the input may carry guide images' channels
+after the RGB frame (`input_channels` = 3 + 3 per guide); the output is always RGB.
 
 Attribute names match the authors' ``GeneratorJ`` so its state_dicts load unchanged. Unlike the
 original, ``conv2`` runs once per forward (the original computed it twice).
@@ -61,6 +62,7 @@ class FewShotGenerator(StyleNet):
         use_bias: bool = True,
         append_smoothers: bool = True,
         tanh: bool = True,
+        input_channels: int = 3,
     ) -> None:
         super().__init__()
         if len(filters) != 6 or min(filters) < 1:
@@ -72,22 +74,28 @@ class FewShotGenerator(StyleNet):
             )
         if resnet_blocks < 0:
             raise ValueError(f"resnet_blocks must be >= 0, got {resnet_blocks}")
+        if input_channels < 3:
+            raise ValueError(f"input_channels must be at least 3 (RGB), got {input_channels}")
+        # RGB generators keep the config they always had; only guided ones name their channels.
+        guides = {} if input_channels == 3 else {"input_channels": input_channels}
         self._remember_config(
             filters=tuple(filters),
             resnet_blocks=resnet_blocks,
             use_bias=use_bias,
             append_smoothers=append_smoothers,
             tanh=tanh,
+            **guides,
         )
         f = filters
+        self.input_channels = input_channels
         self.append_smoothers = append_smoothers
-        self.conv0 = _conv_norm_act(3, f[0], 7, 1, use_bias)
+        self.conv0 = _conv_norm_act(input_channels, f[0], 7, 1, use_bias)
         self.conv1 = _conv_norm_act(f[0], f[1], 3, 2, use_bias)
         self.conv2 = _conv_norm_act(f[1], f[2], 3, 2, use_bias)
         self.resnets = nn.ModuleList(_resnet_block(f[2], use_bias) for _ in range(resnet_blocks))
         self.upconv2 = _upsample_conv(f[3] + f[2], f[4])
         self.upconv1 = _upsample_conv(f[4] + f[1], f[4])
-        self.conv_11 = nn.Sequential(nn.Conv2d(f[0] + f[4] + 3, f[5], 7, 1, 3, bias=use_bias), nn.ReLU())
+        self.conv_11 = nn.Sequential(nn.Conv2d(f[0] + f[4] + input_channels, f[5], 7, 1, 3, bias=use_bias), nn.ReLU())
         if append_smoothers:
             self.conv_11_a = nn.Sequential(
                 nn.Conv2d(f[5], f[5], 3, padding=1, bias=use_bias),
@@ -100,7 +108,7 @@ class FewShotGenerator(StyleNet):
         self.conv_12: nn.Module = nn.Sequential(head, nn.Tanh()) if tanh else head
 
     def transform(self, x: torch.Tensor) -> torch.Tensor:
-        # x: (N, 3, H, W) in [-1, 1]
+        # x: (N, input_channels, H, W) in [-1, 1]
         out0 = self.conv0(x)  # (N, f0, H, W)
         out1 = self.conv1(out0)  # (N, f1, H/2, W/2)
         out2 = self.conv2(out1)  # (N, f2, H/4, W/4)

@@ -29,21 +29,31 @@ class ModelInfo:
     macs: int  # multiply-adds of one forward pass at width x height
 
     def describe(self) -> str:
-        c = self.contract
         return "\n".join(
             [
                 f"model          {self.name} ({self.architecture})",
                 f"config         {self.config}",
                 f"parameters     {self.parameters:,}",
                 f"size           {self.size_mb:.2f} MB (fp32)",
-                f"multiply-adds  {self.macs / 1e9:.2f} G at {self.width}x{self.height} (WxH)",
-                f"input          {c.channels} {c.layout}, range {c.input_range} "
-                f"(= [0,1] x {c.input_scale:g} + {c.input_bias:g})",
-                f"output         range {c.output_range} (= [0,1] x {c.output_scale:g} + {c.output_bias:g})",
-                f"pixels         row 0 = {c.row_origin} of the image, {c.color_encoding}-encoded values",
-                f"size multiple  H and W must be multiples of {c.size_multiple}",
+                macs_line(self.macs, self.width, self.height),
+                *contract_lines(self.contract),
             ]
         )
+
+
+def macs_line(macs: int, width: int, height: int) -> str:
+    return f"multiply-adds  {macs / 1e9:.2f} G at {width}x{height} (WxH)"
+
+
+def contract_lines(c: PixelContract) -> list[str]:
+    """The pixel contract as `info` prints it (for checkpoints, presets and exported models alike)."""
+    return [
+        f"input          {c.channels} {c.layout}, range {c.input_range} "
+        f"(= [0,1] x {c.input_scale:g} + {c.input_bias:g})",
+        f"output         range {c.output_range} (= [0,1] x {c.output_scale:g} + {c.output_bias:g})",
+        f"pixels         row 0 = {c.row_origin} of the image, {c.color_encoding}-encoded values",
+        f"size multiple  H and W must be multiples of {c.size_multiple}",
+    ]
 
 
 def count_macs(model: StyleNet, width: int, height: int) -> int:

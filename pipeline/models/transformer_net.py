@@ -7,7 +7,8 @@
   are added back before each decoder stage (U-Net-like additive skips).
 
 Both have the same parameters for the same widths (the skips are parameter-free), take and
-return RGB in [0, 255], and need H and W to be multiples of 4 (two stride-2 stages).
+return RGB in [0, 255], and need H and W to be multiples of 4 (two stride-2 stages). ``tutorial`` is
+the default everywhere (presets, `info`, `train fast`); checkpoints always name their variant.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ class TransformerNet(StyleNet):
     contract = PixelContract(input_range="0_255", output_range="0_255", size_multiple=4)
     min_size = 8  # the 9x9 reflection pad needs more than 4 pixels per side
 
-    def __init__(self, filters: Sequence[int] = (32, 64, 128), res_blocks: int = 5, variant: str = "examples") -> None:
+    def __init__(self, filters: Sequence[int] = (32, 64, 128), res_blocks: int = 5, variant: str = "tutorial") -> None:
         super().__init__()
         if variant not in VARIANTS:
             raise ValueError(f"unknown TransformerNet variant {variant!r}; use one of {', '.join(VARIANTS)}")

@@ -50,11 +50,11 @@ class BenchSettings:
 
 @dataclass(frozen=True)
 class SideResult:
-    images_per_second: float
+    items_per_second: float  # images or patches
     peak_memory_mb: float  # CUDA: peak allocated; CPU: peak resident set of the process
 
 
-def _peak_memory_mb(device: torch.device) -> float:
+def peak_memory_mb(device: torch.device) -> float:
     if device.type == "cuda":
         return torch.cuda.max_memory_allocated(device) / 2**20
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux reports KiB
@@ -80,7 +80,7 @@ def run_ours(s: BenchSettings) -> SideResult:
     )
     result = train_fast(config)
     timed = result.step_ends[-1] - result.step_ends[s.warmup - 1] if s.warmup else result.step_ends[-1]
-    return SideResult(s.steps * s.batch_size / timed, _peak_memory_mb(resolve_device(s.device)))
+    return SideResult(s.steps * s.batch_size / timed, peak_memory_mb(resolve_device(s.device)))
 
 
 def run_plain(s: BenchSettings) -> SideResult:
@@ -122,17 +122,17 @@ def run_plain(s: BenchSettings) -> SideResult:
                 break
     if device.type == "cuda":
         torch.cuda.synchronize()
-    return SideResult(s.steps * s.batch_size / (time.perf_counter() - start), _peak_memory_mb(device))
+    return SideResult(s.steps * s.batch_size / (time.perf_counter() - start), peak_memory_mb(device))
 
 
-def _in_fresh_process(side: Callable[[BenchSettings], SideResult], settings: BenchSettings) -> SideResult:
+def in_fresh_process(side: Callable[[BenchSettings], SideResult], settings: BenchSettings) -> SideResult:
     # Not multiprocessing.Pool: its workers are daemonic and may not start DataLoader workers.
     with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
         return pool.submit(side, settings).result()
 
 
-def _row(label: str, side: SideResult) -> str:
-    return f"  {label:<28} {side.images_per_second:8.2f} images/s  peak {side.peak_memory_mb:7.0f} MB"
+def row(label: str, side: SideResult, unit: str = "images") -> str:
+    return f"  {label:<28} {side.items_per_second:8.2f} {unit}/s  peak {side.peak_memory_mb:7.0f} MB"
 
 
 def run_train_benchmark(
@@ -149,15 +149,15 @@ def run_train_benchmark(
         settings = BenchSettings(
             str(frames), str(style), str(Path(tmp) / "run"), preset, steps, warmup, image_size, batch_size, device
         )
-        plain = _in_fresh_process(run_plain, settings)
-        ours = _in_fresh_process(run_ours, settings)
+        plain = in_fresh_process(run_plain, settings)
+        ours = in_fresh_process(run_ours, settings)
     return "\n".join(
         [
             f"train benchmark: {preset} TransformerNet, {steps} timed steps (+{warmup} warm-up) of "
             f"{batch_size} x {image_size}px, device {resolve_device(device)}",
-            _row("plain pytorch/examples loop", plain),
-            _row("stylebridge trainer", ours),
-            f"  ratio (ours / plain)         {ours.images_per_second / plain.images_per_second:8.2f}x throughput   "
+            row("plain pytorch/examples loop", plain),
+            row("stylebridge trainer", ours),
+            f"  ratio (ours / plain)         {ours.items_per_second / plain.items_per_second:8.2f}x throughput   "
             f"{ours.peak_memory_mb / plain.peak_memory_mb:6.2f}x peak memory",
         ]
     )

@@ -2,7 +2,9 @@
 
 Images are resized so the short side is `image_size`, centre-cropped square, and handed out as
 uint8 (3, H, W) tensors; conversion to the network's range happens on the training device.
-Unreadable files are skipped (the next readable file stands in) and counted, never fatal.
+Unreadable files are skipped (the next readable file stands in), never fatal. Each item says which
+files it skipped, so the training process (not each loader worker) can report every unreadable
+file once, by name.
 """
 
 from __future__ import annotations
@@ -32,8 +34,11 @@ def resize_center_crop(image: np.ndarray, size: int) -> np.ndarray:
     return resized[top : top + size, left : left + size]
 
 
-class ImageFolderDataset(Dataset[tuple[torch.Tensor, int]]):
-    """Every image under a folder. Items are (uint8 (3, S, S) tensor, unreadable files skipped)."""
+Skipped = tuple[int, int]  # (index of the first file tried, how many unreadable files from it on were skipped)
+
+
+class ImageFolderDataset(Dataset[tuple[torch.Tensor, Skipped]]):
+    """Every image under a folder. Items are (uint8 (3, S, S) tensor, the unreadable files skipped for it)."""
 
     def __init__(self, root: str | Path, image_size: int) -> None:
         if image_size < 1:  # checked here, not at the first __getitem__, where PIL would fail deep in a worker
@@ -47,16 +52,20 @@ class ImageFolderDataset(Dataset[tuple[torch.Tensor, int]]):
     def __len__(self) -> int:
         return len(self.paths)
 
-    def __getitem__(self, index: int) -> tuple[torch.Tensor, int]:
+    def __getitem__(self, index: int) -> tuple[torch.Tensor, Skipped]:
         for skipped in range(len(self.paths)):
             path = self.paths[(index + skipped) % len(self.paths)]
             try:
                 image = resize_center_crop(load_rgb(path), self.image_size)
             except ImageReadError as exc:
-                log.warning("skipping unreadable training image: %s", exc)
+                log.debug("skipping unreadable training image: %s", exc)
                 continue
-            return torch.from_numpy(np.ascontiguousarray(image)).permute(2, 0, 1), skipped
+            return torch.from_numpy(np.ascontiguousarray(image)).permute(2, 0, 1), (index, skipped)
         raise ImageReadError(f"none of the {len(self.paths)} images under {self.root} could be read")
+
+    def skipped_paths(self, first: int, count: int) -> list[Path]:
+        """The files an item skipped: `count` unreadable files from index `first` on (wrapping around)."""
+        return [self.paths[(first + offset) % len(self.paths)] for offset in range(count)]
 
     def first_readable(self) -> np.ndarray:
         """The first image that decodes, at full size: the default preview input."""

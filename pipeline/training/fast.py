@@ -6,16 +6,20 @@ one step of them. The loop does the rest (devices, AMP, DDP under torchrun, chec
 previews, resume, history, progress). `train_fast(config)` is the whole run.
 
 A resumed run continues the loss curve only with the settings it was started with, which every
-checkpoint saves (`train_config`): `FastTrainConfig.from_options` takes them from there for every
-setting not given explicitly, and `train_fast` warns about each one that differs.
+checkpoint saves (`train_config`, its paths absolute, so a run resumes from any folder):
+`FastTrainConfig.from_options` takes them from there for every setting not given explicitly, and
+`train_fast` warns about each one that differs. A resumed run writes into the run folder its
+checkpoint lives in (or `--out`), never into the folder the run was started in: a copied run stays a
+copy.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import shlex
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +30,7 @@ from torch.utils.data import DataLoader
 
 from pipeline.core.contract import image_to_unit_tensor
 from pipeline.core.errors import SettingsError
-from pipeline.core.fileio import load_rgb
+from pipeline.core.fileio import ImageReadError, load_rgb
 from pipeline.inference.device import resolve_device
 from pipeline.inference.torch_stylizer import TorchStylizer
 from pipeline.models import ARCHITECTURES, StyleNet, TransformerNet, create_model
@@ -43,6 +47,8 @@ log = logging.getLogger(__name__)
 NOT_INHERITED = frozenset({"resume", "device", "workers", "amp", "channels_last", "progress"})
 # A resumed network is the checkpoint's: these cannot change it, so a differing value is ignored.
 ARCHITECTURE_SETTINGS = frozenset({"preset", "filters", "res_blocks", "variant"})
+# Files the run reads: saved resolved, so that a resumed run finds them from any working folder.
+INPUT_PATHS = ("data", "style", "test_image")
 
 
 @dataclass
@@ -92,13 +98,27 @@ class FastTrainConfig:
 
         Settings not given take the dataclass defaults; with `resume`, they take the values saved in
         that checkpoint instead (except NOT_INHERITED, which describe this machine), so that a resumed
-        run goes on exactly as the interrupted one would have.
+        run goes on exactly as the interrupted one would have. Its `out` is not inherited: unless given,
+        it is the run folder the checkpoint is in (`run_folder`), so resuming a copy of a run never
+        writes into the original.
         """
         known = {f.name for f in fields(cls)}
         settings = {k: v for k, v in options.items() if k in known}
         if settings.get("resume"):
-            saved = load_checkpoint(settings["resume"]).train_config or {}
-            settings = {**{k: v for k, v in saved.items() if k in known - NOT_INHERITED}, **settings}
+            resume = settings["resume"]
+            saved = load_checkpoint(resume).train_config or {}
+            inherited = {k: v for k, v in saved.items() if k in known - NOT_INHERITED - {"out"}}
+            for name in INPUT_PATHS:
+                path = inherited.get(name)
+                if name not in settings and path is not None and not Path(path).exists():
+                    flag = "--" + name.replace("_", "-")
+                    raise SettingsError(
+                        f"{resume} was trained with {flag} {path}, which is not there from {Path.cwd()}; "
+                        f"pass {flag} to say where it is now"
+                    )
+            settings = {**inherited, **settings}
+            if settings.get("out") is None:
+                settings["out"] = str(run_folder(resume))
         missing = [f"--{name}" for name in ("data", "style", "out") if settings.get(name) is None]
         if missing:
             hint = (
@@ -108,6 +128,14 @@ class FastTrainConfig:
             )
             raise SettingsError(f"`train fast` needs {', '.join(missing)} ({hint})")
         return cls(**settings)
+
+    def resolved(self) -> FastTrainConfig:
+        """This config with its paths absolute (what checkpoints save); `vgg_weights` only when it names a file."""
+        names = [name for name in (*INPUT_PATHS, "out") if getattr(self, name)]
+        paths = {name: str(Path(getattr(self, name)).resolve()) for name in names}
+        if self.vgg_weights and Path(self.vgg_weights).is_file():
+            paths["vgg_weights"] = str(Path(self.vgg_weights).resolve())
+        return replace(self, **paths)
 
     def validate(self) -> None:
         """Refuse settings that cannot train before any work is done (the CLI prints these plainly)."""
@@ -119,12 +147,23 @@ class FastTrainConfig:
             value = getattr(self, name)
             if value is not None and value < 1:
                 raise SettingsError(f"--{name.replace('_', '-')} must be at least 1, got {value}")
-        multiple = TransformerNet.contract.size_multiple
+        multiple, smallest = TransformerNet.contract.size_multiple, TransformerNet.min_size
         if self.image_size % multiple:
             raise SettingsError(
                 f"--image-size must be a multiple of {multiple} (TransformerNet halves the image twice and "
                 f"doubles it back), got {self.image_size}; try {self.image_size + -self.image_size % multiple}"
             )
+        if self.image_size < smallest:
+            raise SettingsError(
+                f"--image-size must be at least {smallest} (TransformerNet's 9x9 reflection padding needs "
+                f"{smallest}x{smallest} crops), got {self.image_size}"
+            )
+
+
+def run_folder(checkpoint: str | Path) -> Path:
+    """The run a checkpoint belongs to: RUN for RUN/checkpoints/ckpt_*.pt, else the checkpoint's folder."""
+    folder = Path(checkpoint).resolve().parent
+    return folder.parent if folder.name == "checkpoints" else folder
 
 
 def train_fast(config: FastTrainConfig) -> TrainResult:
@@ -134,6 +173,7 @@ def train_fast(config: FastTrainConfig) -> TrainResult:
     trained with is logged as a warning (see FastTrainConfig.from_options to inherit them instead).
     """
     config.validate()
+    config = config.resolved()
     resumed = load_checkpoint(config.resume) if config.resume else None
     trainer = FastTrainer(config, resumed)
     settings = LoopSettings(
@@ -172,7 +212,8 @@ class FastTrainer(Trainer):
                 )
             self.preset = None if config.filters or config.res_blocks else config.preset
         self.dataset = ImageFolderDataset(config.data, config.image_size)
-        self.skipped = 0
+        self.unreadable: set[Path] = set()  # training images that could not be read, each reported once
+        self.start_step = resumed.step if resumed is not None else 0
 
     def setup(self, run: Run, resumed: Checkpoint | None) -> StyleNet:
         config = self.config
@@ -233,8 +274,9 @@ class FastTrainer(Trainer):
                 step += 1
 
     def train_step(self, batch: tuple[torch.Tensor, torch.Tensor], run: Run) -> dict[str, torch.Tensor]:
-        images, skipped = batch
-        self.skipped += int(skipped.sum())
+        images, (firsts, counts) = batch
+        for first, count in zip(firsts.tolist(), counts.tolist(), strict=True):
+            self._report_unreadable(self.dataset.skipped_paths(first, count))
         content_unit = images.to(run.device, non_blocking=True).float().div_(255.0)
         content_unit = content_unit.contiguous(memory_format=run.memory_format)
         contract = self.model.contract
@@ -244,6 +286,17 @@ class FastTrainer(Trainer):
         total_loss = content_loss + style_loss
         run.optimize(total_loss, self.optimizer)
         return {"content": content_loss, "style": style_loss, "total": total_loss}
+
+    def _report_unreadable(self, paths: list[Path]) -> None:
+        """Warn once per unreadable file, with the reason (items only say which files they skipped)."""
+        for path in paths:
+            if path in self.unreadable:
+                continue
+            self.unreadable.add(path)
+            try:
+                load_rgb(path)
+            except ImageReadError as exc:
+                log.warning("skipping a training image, the next one stands in for it: %s", exc)
 
     def batch_size(self, batch: tuple[torch.Tensor, torch.Tensor]) -> int:
         return int(batch[0].shape[0])
@@ -261,27 +314,60 @@ class FastTrainer(Trainer):
         return TorchStylizer(self.model, self.device)(self.test_image)
 
     def describe(self, total_steps: int, world_size: int) -> str:
-        config = self.config
-        return (
-            f"training {self.preset or 'TransformerNet'} ({self.model.config()}) on {len(self.dataset)} images "
-            f"from {config.data}, {total_steps} steps of {config.batch_size * world_size} x {config.image_size}, "
-            f"device {self.device}" + (f", {world_size} processes" if world_size > 1 else "")
+        """What will run and why that many steps: epochs x batches, and whether --max-steps cuts it short."""
+        config, per_epoch = self.config, self.sampler.batches_per_epoch
+        batch, planned = config.batch_size * world_size, config.epochs * per_epoch
+        epochs = (
+            f"{config.epochs} epoch(s) x {per_epoch} batches of {batch} {config.image_size}x{config.image_size} "
+            f"crops from {len(self.dataset)} image files under {config.data}"
         )
+        if config.max_steps is not None and config.max_steps < planned:
+            steps = f"{total_steps} steps: --max-steps {config.max_steps} stops {epochs} ({planned} steps) early"
+        elif config.max_steps is not None and config.max_steps > planned:
+            steps = (
+                f"{total_steps} steps = {epochs}; --max-steps {config.max_steps} only caps a run and is not "
+                "reached (raise --epochs, or add images, to train longer)"
+            )
+        else:
+            steps = f"{total_steps} steps = {epochs}"
+        if self.start_step >= total_steps:
+            steps += f"; the checkpoint is already at step {self.start_step}: nothing to train"
+        elif self.start_step:
+            steps += f"; resuming at step {self.start_step}, {total_steps - self.start_step} to go"
+        where = f"device {self.device}" + (f", {world_size} processes" if world_size > 1 else "")
+        return f"training {self.preset or 'TransformerNet'} ({self.model.config()}), {where}: {steps}"
 
     def resume_command(self, checkpoint: Path) -> str:
-        return f"stylebridge train fast --resume {checkpoint}"
+        """The run's settings are in the checkpoint; only how this process ran (device, workers, AMP) is repeated."""
+        config, defaults = self.config, FastTrainConfig("", "", "")
+        words = ["stylebridge", "train", "fast", "--resume", str(checkpoint)]
+        if config.device != defaults.device:
+            words += ["--device", config.device]
+        if config.workers is not None:
+            words += ["--workers", str(config.workers)]
+        if config.amp != defaults.amp:
+            words.append("--no-amp")
+        return shlex.join(words)
 
     def finish(self) -> None:
-        if self.skipped:
-            log.warning("skipped %d unreadable training images (see warnings above)", self.skipped)
+        if self.unreadable:
+            log.warning(
+                "%d of the %d image files under %s could not be read and were skipped (see above): %s",
+                len(self.unreadable),
+                len(self.dataset),
+                self.config.data,
+                ", ".join(path.name for path in sorted(self.unreadable)),
+            )
 
 
 def _warn_about_changed_settings(config: FastTrainConfig, saved: dict[str, Any], checkpoint: str) -> None:
     """A resumed run with other settings no longer continues the same loss curve: say so, setting by setting."""
     for f in fields(config):
-        if f.name in NOT_INHERITED or f.name not in saved:
+        if f.name in NOT_INHERITED or f.name == "out" or f.name not in saved:
             continue
         now, before = getattr(config, f.name), saved[f.name]
+        if f.name in INPUT_PATHS and now is not None and before is not None:
+            now, before = str(Path(now).resolve()), str(Path(before).resolve())  # older runs saved them as typed
         if _comparable(now) == _comparable(before):
             continue
         flag = "--" + f.name.replace("_", "-")

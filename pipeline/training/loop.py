@@ -10,7 +10,8 @@ detection, a checkpoint on Ctrl-C, and throughput. Only rank 0 writes files.
 The loop, per step: take the trainer's next batch, call `trainer.train_step` (forward, losses,
 `run.optimize` for each optimizer), count, update the bar, every `log_every` steps average the
 losses into the history, every `checkpoint_every` steps write a checkpoint; at the end write
-`final.pt`, `final.png` and `history.json`.
+`final.pt`, `final.png` and `history.json`. A run also ends, the same way, when `time_limit` has
+passed or the trainer's `stop_reason` gives one (early stopping); `TrainResult.stop_reason` says why.
 """
 
 from __future__ import annotations
@@ -59,6 +60,7 @@ class LoopSettings:
     amp: bool = True  # mixed precision (CUDA only)
     channels_last: bool = True  # NHWC memory format (CUDA only)
     progress: bool = True
+    time_limit: float | None = None  # seconds of training in this process; then stop as if the steps were done
 
 
 class Run:
@@ -141,6 +143,10 @@ class Trainer(ABC):
     def finish(self) -> None:
         """Called on rank 0 after the final checkpoint: report what the run's log should end with."""
 
+    def stop_reason(self, step: int) -> str | None:
+        """Called after every step: why the run should end now (early stopping), or None to go on."""
+        return None
+
 
 @dataclass
 class TrainResult:
@@ -151,6 +157,7 @@ class TrainResult:
     history: list[dict[str, float]] = field(default_factory=list)
     items_per_second: float = 0.0  # images or patches, over all processes
     step_ends: list[float] = field(default_factory=list)  # seconds since the loop began, per step
+    stop_reason: str | None = None  # why the run ended before its last step (time limit, early stop)
 
 
 def run_training(trainer: Trainer, settings: LoopSettings, resumed: Checkpoint | None = None) -> TrainResult:
@@ -185,8 +192,12 @@ def _loop(
     if main:
         s.out.mkdir(parents=True, exist_ok=True)
         log.info("%s", trainer.describe(total_steps, run.dist.world_size))
+        log.info("%s", _checkpoint_plan(s, step, total_steps))
     running: dict[str, float] = {}  # loss sums since the last history entry
     running_count, items, start, step_ends = 0, 0, time.perf_counter(), []
+    stop_reason: str | None = None
+    # Only a run that can stop early pays for the per-step agreement between data-parallel processes.
+    may_stop = s.time_limit is not None or type(trainer).stop_reason is not Trainer.stop_reason
     bar = tqdm(total=total_steps, initial=step, unit="step", disable=not (s.progress and main))
     with logging_redirect_tqdm(), bar, _interrupt_between_steps() as interrupted:
         batches = trainer.batches(step)
@@ -211,7 +222,9 @@ def _loop(
                 bar.update(1)
                 rate = items / (time.perf_counter() - start)
                 bar.set_postfix({**{k: f"{v:.3g}" for k, v in values.items()}, f"{trainer.item_name}/s": f"{rate:.1f}"})
-                if step % s.log_every == 0 or step == total_steps:
+                if may_stop:
+                    stop_reason = _stop_reason(trainer, step, s.time_limit, time.perf_counter() - start, run.dist)
+                if step % s.log_every == 0 or step == total_steps or stop_reason:
                     means = distributed.mean_across_ranks([v / running_count for v in running.values()], run.dist)
                     entry = dict(zip(running, means, strict=True))
                     history.append({"step": step, **entry})
@@ -219,6 +232,10 @@ def _loop(
                     if main:
                         shown = "  ".join(f"{name} {value:.4g}" for name, value in entry.items())
                         log.info("step %d/%d: %s", step, total_steps, shown)
+                if stop_reason:
+                    if main:
+                        log.info("stopping at step %d: %s", step, stop_reason)
+                    break
                 if main and step % s.checkpoint_every == 0 and step < total_steps:
                     write_checkpoint(checkpoints / f"ckpt_step_{step:07d}.pt")
         except KeyboardInterrupt:  # between steps (the first Ctrl-C), or anywhere (the second)
@@ -234,7 +251,28 @@ def _loop(
         atomic_write_text(s.out / "history.json", json.dumps(history, indent=1))
         trainer.finish()
     throughput = items / elapsed if elapsed > 0 else 0.0
-    return TrainResult(model.eval(), final, preview, step, history, throughput, step_ends)
+    return TrainResult(model.eval(), final, preview, step, history, throughput, step_ends, stop_reason)
+
+
+def _stop_reason(
+    trainer: Trainer, step: int, time_limit: float | None, elapsed: float, dist_info: distributed.DistInfo
+) -> str | None:
+    """The trainer's early stop or the time limit; in a data-parallel run every rank stops if any does."""
+    reason = trainer.stop_reason(step)
+    if reason is None and time_limit is not None and elapsed >= time_limit:
+        reason = f"time limit of {time_limit:g} s reached"
+    if dist_info.enabled and distributed.mean_across_ranks([float(reason is not None)], dist_info)[0] > 0:
+        return reason or "another process stopped"
+    return reason
+
+
+def _checkpoint_plan(s: LoopSettings, step: int, total_steps: int) -> str:
+    """Where checkpoints will go, said before the run so that a schedule that never fires is no surprise."""
+    final = f"the final checkpoint goes to {s.out / 'final.pt'}"
+    before_end = max(0, (total_steps - 1) // s.checkpoint_every - step // s.checkpoint_every)
+    if before_end == 0:
+        return f"no checkpoint before the end (one every {s.checkpoint_every} steps); {final}"
+    return f"{before_end} checkpoint(s) in {s.out / 'checkpoints'}, one every {s.checkpoint_every} steps; {final}"
 
 
 @contextlib.contextmanager

@@ -44,6 +44,9 @@ def _relu_indices() -> dict[str, int]:
 
 
 RELU_INDEX = _relu_indices()
+# Each convolution's own output, before its ReLU (the few-shot loss taps conv1_1 and conv2_1).
+CONV_INDEX = {name.replace("relu", "conv"): index - 1 for name, index in RELU_INDEX.items()}
+LAYER_INDEX = {**RELU_INDEX, **CONV_INDEX}
 # pytorch/examples' four VGG-16 layers, taken from VGG-19, and the Unity tutorial's five
 # (labelled relu3_3/4_3/5_3 there, but cut after relu3_4/4_4/5_4 of VGG-19).
 STYLE_LAYER_SETS: dict[str, tuple[str, ...]] = {
@@ -151,15 +154,18 @@ def _features_only(state: object, origin: str) -> dict[str, torch.Tensor]:
 
 
 class VGGFeatures(nn.Module):
-    """Frozen VGG-19 returning the named ReLU outputs; runs only as deep as the deepest layer asked."""
+    """Frozen VGG-19 returning the named ReLU (reluB_N) or convolution (convB_N) outputs; runs only as deep
+    as the deepest layer asked. `normalize`: ImageNet mean/std on [0, 1] input (torchvision's way); off,
+    the input goes in as it is (the few-shot authors feed [-1, 1] images)."""
 
-    def __init__(self, layers: Sequence[str], weights: VGGWeights, seed: int = 0) -> None:
+    def __init__(self, layers: Sequence[str], weights: VGGWeights, seed: int = 0, normalize: bool = True) -> None:
         super().__init__()
-        unknown = [name for name in layers if name not in RELU_INDEX]
+        unknown = [name for name in layers if name not in LAYER_INDEX]
         if unknown:
-            raise ValueError(f"unknown VGG-19 layers {unknown}; known: {', '.join(RELU_INDEX)}")
+            raise ValueError(f"unknown VGG-19 layers {unknown}; known: {', '.join(LAYER_INDEX)}")
         self.layers = tuple(layers)
-        self._taps = {RELU_INDEX[name]: name for name in layers}
+        self.normalize = normalize
+        self._taps = {LAYER_INDEX[name]: name for name in layers}
         depth = max(self._taps) + 1
         self.features = build_vgg19_features(depth)
         if weights.state_dict is None:
@@ -173,8 +179,8 @@ class VGGFeatures(nn.Module):
         self.eval()
 
     def forward(self, unit: torch.Tensor) -> dict[str, torch.Tensor]:
-        """`unit`: RGB (N, 3, H, W) in [0, 1] -> {layer name: activation}."""
-        h = (unit - self.mean) / self.std
+        """`unit`: RGB (N, 3, H, W) in [0, 1] (or as is, without `normalize`) -> {layer name: activation}."""
+        h = (unit - self.mean) / self.std if self.normalize else unit
         out = {}
         for index, layer in enumerate(self.features):
             h = layer(h)

@@ -17,7 +17,9 @@ manifest.json:
                                               "source_checkpoint_sha256": "...",
                                               "deployed_at": "2025-01-01T12:00:00.000000+00:00"}]}}}
 
-`versions` runs oldest to newest; the last is the current one.
+`versions` runs oldest to newest; the last is the current one. Deploying a model byte-identical to
+the current version changes nothing (it is said, and the current deployment returned); `force`
+deploys it again as a new version.
 """
 
 from __future__ import annotations
@@ -63,6 +65,7 @@ class Deployment:
     files: tuple[Path, ...]  # every file written, the .onnx last
     manifest: Path
     source_checkpoint_sha256: str | None
+    unchanged: bool = False  # the model was identical to the current version: nothing was written
 
 
 def models_folder(unity_project: str | Path, models_dir: str = DEFAULT_MODELS_DIR) -> Path:
@@ -104,8 +107,10 @@ def deploy_model(
     name: str | None = None,
     models_dir: str = DEFAULT_MODELS_DIR,
     keep: int = DEFAULT_KEEP,
+    force: bool = False,
 ) -> Deployment:
-    """Validate a model file (with its sidecar and reference pair, when present) and copy it in as a new version."""
+    """Validate a model file (with its sidecar and reference pair, when present) and copy it in as a new version
+    (unless it is identical to the current version and not `force`d)."""
     source = ModelFiles.beside(onnx_path)
     if not source.onnx.is_file():
         raise DeployError(f"{source.onnx} does not exist")
@@ -116,7 +121,7 @@ def deploy_model(
     report = validate_model(model, source.sidecar, str(source.onnx))
     if not report.ok:
         raise DeployError(f"refusing to deploy a model Barracuda cannot import:\n{report.describe()}")
-    return _install(source, model, unity_project, name, models_dir, keep)
+    return _install(source, model, unity_project, name, models_dir, keep, force)
 
 
 def deploy_export(
@@ -126,13 +131,20 @@ def deploy_export(
     name: str | None = None,
     models_dir: str = DEFAULT_MODELS_DIR,
     keep: int = DEFAULT_KEEP,
+    force: bool = False,
 ) -> Deployment:
     """Deploy what `export_onnx` just wrote and validated, without reading or validating it again."""
-    return _install(exported.files, exported.model, unity_project, name, models_dir, keep)
+    return _install(exported.files, exported.model, unity_project, name, models_dir, keep, force)
 
 
 def _install(
-    source: ModelFiles, model: onnx.ModelProto, unity_project: str | Path, name: str | None, models_dir: str, keep: int
+    source: ModelFiles,
+    model: onnx.ModelProto,
+    unity_project: str | Path,
+    name: str | None,
+    models_dir: str,
+    keep: int,
+    force: bool,
 ) -> Deployment:
     name = name or source.onnx.stem
     if not _MODEL_NAME.match(name):
@@ -142,9 +154,18 @@ def _install(
     folder = models_folder(unity_project, models_dir)
     sidecar = json.loads(source.sidecar.read_text()) if source.sidecar.exists() else None
     metadata = {p.key: p.value for p in model.metadata_props}
+    onnx_sha256 = file_sha256(source.onnx)
     with _manifest_lock, exclusive_lock(folder / LOCK_NAME):
         manifest = read_manifest(folder)
         entry = manifest["models"].setdefault(name, {"current": None, "versions": []})
+        current = entry["versions"][-1] if entry["versions"] else None
+        if not force and current is not None and _same_model(folder, current, onnx_sha256):
+            log.warning(
+                "%s is identical to the current %s: nothing deployed (deploy --force makes it a new version anyway)",
+                source.onnx.name,
+                current["onnx"],
+            )
+            return _existing(name, folder, current)
         version = 1 + max([v["version"] for v in entry["versions"]] + _versions_on_disk(folder, name), default=0)
         target = ModelFiles.beside(folder / f"{name}_v{version:04d}.onnx")
         written = _copy_companions(source, target, sidecar)
@@ -157,7 +178,7 @@ def _install(
                 "onnx": target.onnx.name,
                 "sidecar": target.sidecar.name if sidecar is not None else None,
                 "files": [path.name for path in written],
-                "onnx_sha256": file_sha256(target.onnx),
+                "onnx_sha256": onnx_sha256,
                 "source_checkpoint": metadata.get(f"{METADATA_PREFIX}source_checkpoint"),
                 "source_checkpoint_sha256": source_sha256,
                 "deployed_at": datetime.now(timezone.utc).isoformat(),
@@ -167,8 +188,26 @@ def _install(
         entry["current"] = target.onnx.name
         manifest_path = atomic_write_text(folder / MANIFEST_NAME, json.dumps(manifest, indent=2))
         _remove_old_versions(folder, name, {v["version"] for v in entry["versions"]})
-    log.info("deployed %s as %s (version %d) in %s", source.onnx.name, target.onnx.name, version, folder)
+    log.info("deployed %s as %s (version %d), current in %s", source.onnx.name, target.onnx, version, manifest_path)
     return Deployment(name, version, target.onnx, tuple(written), manifest_path, source_sha256)
+
+
+def _same_model(folder: Path, version: dict[str, Any], onnx_sha256: str) -> bool:
+    """Is `version` (a manifest entry) this very model, still on disk?"""
+    return version.get("onnx_sha256") == onnx_sha256 and (folder / version["onnx"]).is_file()
+
+
+def _existing(name: str, folder: Path, version: dict[str, Any]) -> Deployment:
+    """The Deployment of a version already in the manifest (nothing was written)."""
+    return Deployment(
+        name,
+        version["version"],
+        folder / version["onnx"],
+        tuple(folder / file for file in version.get("files", [version["onnx"]])),
+        folder / MANIFEST_NAME,
+        version.get("source_checkpoint_sha256"),
+        unchanged=True,
+    )
 
 
 def _copy_companions(source: ModelFiles, target: ModelFiles, sidecar: dict[str, Any] | None) -> list[Path]:

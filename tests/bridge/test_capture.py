@@ -9,6 +9,7 @@ import socket
 import subprocess
 import sys
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 
 import numpy as np
@@ -87,6 +88,28 @@ def test_reconcile_repairs_every_crash_state(tmp_path: Path) -> None:
     assert lines[-1]["recovered"] and (lines[-1]["width"], lines[-1]["height"]) == (6, 4)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["00000000.png", "00000002.png", "00000004.png", MANIFEST]
     assert reopened.next_index == 5
+
+
+MANIFEST_KEYS = {"file": str, "index": int, "width": int, "height": int, "source": (str, type(None)),
+                 "frame_index": (int, type(None)), "seq": (int, type(None)), "client": (str, type(None)),
+                 "unix_time": float, "time": str, "recovered": bool}  # fmt: skip
+
+
+def test_every_manifest_line_has_the_keys_the_spec_lists_recovered_ones_too(tmp_path: Path) -> None:
+    store = CaptureStore(tmp_path)
+    header = Header(MessageType.CAPTURE, width=3, height=2, pixel_format=PixelFormat.RGB24)
+    meta = {"source": "cam", "frame_index": 5, "seq": 9, "client": "unity"}
+    store.write(CaptureRequest(noise(np.random.default_rng(5), 3, 2, PixelFormat.RGB24), header, meta))
+    (tmp_path / "00000001.png").write_bytes((tmp_path / "00000000.png").read_bytes())  # its line lost in a crash
+    CaptureStore(tmp_path)
+    written, recovered = manifest_lines(tmp_path)
+    for line in (written, recovered):
+        assert set(line) == set(MANIFEST_KEYS)
+        assert all(isinstance(line[key], kind) for key, kind in MANIFEST_KEYS.items()), line
+        assert datetime.fromisoformat(line["time"]).timestamp() == pytest.approx(line["unix_time"], abs=1e-3)
+    assert {k: written[k] for k in meta} == meta and written["recovered"] is False
+    assert {k: recovered[k] for k in meta} == dict.fromkeys(meta) and recovered["recovered"] is True
+    assert (recovered["file"], recovered["index"], recovered["width"], recovered["height"]) == ("00000001.png", 1, 3, 2)
 
 
 def _free_port() -> int:

@@ -128,3 +128,19 @@ def test_a_watched_folder_switches_to_a_model_dropped_into_it(
     replace_atomically(models_dir / "tiny_b.pt", folder / "tiny_b.pt")
     _wait(lambda: server.slot.current()[0].path == folder / "tiny_b.pt")
     assert client.control("stats")["model"] == {**server.slot.current()[0].info(), "generation": 2}
+
+
+def test_with_a_model_file_its_folder_is_listed_but_only_the_file_is_watched(
+    start_server: Callable[..., BridgeServer], connect: Callable[..., BridgeClient], models_dir: Path, tmp_path: Path
+) -> None:
+    served = tmp_path / "style.onnx"
+    shutil.copy(models_dir / "tiny_a.onnx", served)
+    server = start_server(load_backend("auto", served), model_root=served)
+    client = connect(server.endpoint)
+    replace_atomically(models_dir / "tiny_b.onnx", tmp_path / "sibling.onnx")  # listed and loadable, never watched
+    assert [m["name"] for m in client.control("list_models")["models"]] == ["sibling.onnx", "style.onnx"]
+    time.sleep(1.0)  # several quiet periods: a watched sibling would have been loaded by now
+    replace_atomically(models_dir / "tiny_b.onnx", served)
+    _wait(lambda: server.slot.current()[1] == 2)
+    assert server.slot.current()[0].path == served and server.stats.counts()["swaps"] == 1
+    assert client.control("load_model", model="sibling.onnx")["generation"] == 3

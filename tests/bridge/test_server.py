@@ -27,7 +27,7 @@ from bridge.protocol import (
     decode_message,
     encode_message,
 )
-from bridge.server import BridgeBindError, BridgeServer
+from bridge.server import BridgeBindError, BridgeConfigError, BridgeServer, ServerConfig
 from pipeline.cli.main import main
 from pipeline.core.fileio import load_rgb, save_png
 from pipeline.core.synthetic import game_frame
@@ -290,3 +290,29 @@ def test_a_second_server_on_the_same_endpoint_fails_clearly(start_server: StartS
     endpoint = start_server().endpoint
     with pytest.raises(BridgeBindError, match="another --bind"):
         start_server(bind=endpoint)
+
+
+def test_the_server_grants_at_most_two_frames_in_flight(start_server: StartServer, connect: Connect) -> None:
+    server = start_server(max_in_flight=8)
+    assert connect(server.endpoint, max_in_flight=8).max_in_flight == 2  # a third could only displace the second
+    assert connect(server.endpoint, max_in_flight=1).max_in_flight == 1
+    with pytest.raises(BridgeConfigError, match="at least 1"):
+        BridgeServer(load_backend("passthrough", None), ServerConfig(bind="tcp://127.0.0.1:0", max_in_flight=0))
+
+
+@pytest.mark.parametrize("in_flight", [2, 4])
+def test_a_client_capturing_faster_than_the_model_runs_gets_no_drop_storm(
+    start_server: StartServer, connect: Connect, models_dir: Path, in_flight: int
+) -> None:
+    """PROTOCOL.md, "Pacing": one send per capture, only with credit; a DROPPED's credit must not start a storm."""
+    server = start_server(load_backend("torch", models_dir / "tiny_a.pt"), watch=False, max_in_flight=in_flight)
+    client = connect(server.endpoint, max_in_flight=in_flight)
+    frame = noise(np.random.default_rng(0), 192, 192)
+    kinds: list[MessageType] = []
+    deadline = time.monotonic() + 60
+    while kinds.count(MessageType.RESULT) < 15 and time.monotonic() < deadline:
+        client.submit(frame)  # a game loop: one capture per tick, sent if there is credit
+        kinds += [reply.type for reply in client.poll(timeout=0.004)]
+    assert kinds.count(MessageType.RESULT) == 15
+    # before the cap and the early start of the waiting frame: 4 in flight, 5,124 DROPPED for 36 RESULTs
+    assert kinds.count(MessageType.DROPPED) <= 2, kinds.count(MessageType.DROPPED)

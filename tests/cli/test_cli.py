@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import re
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -14,6 +17,7 @@ import torch
 from pipeline.cli.main import build_parser, main
 from pipeline.core.fileio import load_rgb, save_png
 from pipeline.models.checkpoint import load_checkpoint
+from pipeline.training.fast import FastTrainConfig
 
 
 def _verbs(parser: argparse.ArgumentParser, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
@@ -35,6 +39,45 @@ def test_every_command_explains_itself(verb: tuple[str, ...], capsys: pytest.Cap
     text = capsys.readouterr().out
     assert text.startswith("usage: stylebridge " + " ".join(verb))
     assert len(text.splitlines()) > 3  # a description and options, not just a usage line
+    flat = " ".join(text.split())  # help wraps lines: compare with single spaces
+    for meaningless in ("(default: None)", "(default: True)", "(default: False)", "(default: (", "(default: <"):
+        assert meaningless not in flat
+    assert not re.search(r"\(default[^)]*\) \(default", flat)  # no option says its default twice
+
+
+@pytest.mark.parametrize(
+    ("verb", "shown"),
+    [
+        (
+            ("train", "fast"),
+            [
+                "--image-size IMAGE_SIZE side of the square training crops (a multiple of 4) (default: 256)",
+                "(default: 1e+10)",
+                "--preset {tiny,small,original} model size (default: tiny)",
+            ],
+        ),
+        (("bench", "bridge"), ["frame size WIDTHxHEIGHT (default: 960x540)"]),
+        (("info",), ["frame size for the multiply-adds (default: 960x540)"]),
+        (
+            ("export",),
+            ["(ignored with --static) (default: 128x72)", "--static WxH fix the input size (default: dynamic H, W)"],
+        ),
+        (("demo",), ["--no-progress no progress bars", "where to run (default: auto = CUDA if present)"]),
+    ],
+    ids=lambda value: " ".join(value) if isinstance(value, tuple) else "",
+)
+def test_help_shows_defaults_once_and_readably(
+    verb: tuple[str, ...], shown: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit):
+        main([*verb, "--help"])
+    flat = " ".join(capsys.readouterr().out.split())
+    for text in shown:
+        assert text in flat
+    assert (
+        "--no-progress no progress bars (default" not in flat
+        and "--output MODEL.onnx where to write the model (default" not in flat
+    )
 
 
 def test_info_reports_the_documented_parameter_count(capsys: pytest.CaptureFixture[str]) -> None:
@@ -42,6 +85,7 @@ def test_info_reports_the_documented_parameter_count(capsys: pytest.CaptureFixtu
     info = json.loads(capsys.readouterr().out)
     assert info["parameters"] == 108_771
     assert info["contract"]["input_range"] == "0_255"
+    assert info["config"]["variant"] == FastTrainConfig.variant == "tutorial"  # the preset `train fast` trains
 
 
 def test_train_then_stylize_a_folder_with_a_corrupt_image(
@@ -75,6 +119,19 @@ def test_a_file_that_is_not_a_checkpoint_fails_without_a_traceback(
     assert "Traceback" not in capsys.readouterr().err
     assert str(bogus) in caplog.text
     assert not (tmp_path / "out.png").exists()
+
+
+@pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="needs Linux's /proc, where no file can be created")
+def test_an_unwritable_output_is_named_without_the_temp_file(
+    tmp_path: Path, make_checkpoint: Callable[..., Path], caplog: pytest.LogCaptureFixture
+) -> None:
+    image = save_png(tmp_path / "in.png", np.full((20, 30, 3), 128, np.uint8))
+    (tmp_path / "a_file").write_text("not a folder")
+    for target in ("/proc/forbidden.png", str(tmp_path / "a_file" / "out.png")):
+        caplog.clear()
+        assert main(["stylize", str(make_checkpoint()), str(image), "-o", target]) == 1
+        [record] = [r for r in caplog.records if r.levelname == "ERROR"]
+        assert record.getMessage().startswith(f"cannot write {target}: ") and ".partial" not in record.getMessage()
 
 
 def test_unknown_preset_fails_cleanly(caplog: pytest.LogCaptureFixture) -> None:
@@ -121,8 +178,26 @@ def test_resume_continues_with_the_runs_own_settings(
     assert [h["step"] for h in resumed] == [5, 10, 15, 20]
     for a, b in zip(uninterrupted, resumed, strict=True):
         assert a["total"] == pytest.approx(b["total"], rel=1e-4)
-    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
-    assert [w.split()[0] for w in warnings] == ["--out"]  # the one setting given, and it differs
+    assert not [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]  # --out is no training setting
+
+
+def test_resuming_a_copied_run_from_another_folder_writes_into_the_copy(
+    data_dir: Path, style_image: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)  # relative paths, as a user types them
+    relative = [os.path.relpath(data_dir), os.path.relpath(style_image), "run2"]
+    command = _train_fast(*relative, "--image-size", "16", "--max-steps", "4", "--checkpoint-every", "2")
+    assert main(command) == 0
+    shutil.copytree("run2", "run3")
+    original = {path: path.read_bytes() for path in (tmp_path / "run2").rglob("*") if path.is_file()}
+    (tmp_path / "elsewhere").mkdir()
+    monkeypatch.chdir(tmp_path / "elsewhere")
+    resume = ["-q", "train", "fast", "--resume", str(tmp_path / "run3" / "checkpoints" / "ckpt_step_0000002.pt")]
+    assert main([*resume, "--no-progress"]) == 0
+    assert {path: path.read_bytes() for path in original} == original  # the original run is untouched
+    assert load_checkpoint(tmp_path / "run3" / "final.pt").step == 4
+    assert [h["step"] for h in json.loads((tmp_path / "run3" / "history.json").read_text())] == [4]
+    assert not list((tmp_path / "elsewhere").iterdir())
 
 
 def test_resume_warns_about_an_option_that_differs(
@@ -154,6 +229,7 @@ def test_resume_warns_about_an_option_that_differs(
         pytest.param(["--batch-size", "64"], "12 training images are fewer than one batch", id="batch too large"),
         pytest.param(["--image-size", "0"], "--image-size must be at least 1, got 0", id="image size 0"),
         pytest.param(["--image-size", "30"], "--image-size must be a multiple of 4", id="image size 30"),
+        pytest.param(["--image-size", "4"], "--image-size must be at least 8", id="image size 4"),
         pytest.param(["--max-steps", "0"], "--max-steps must be at least 1", id="no steps"),
     ],
 )
@@ -169,6 +245,7 @@ def test_bad_training_settings_fail_without_a_traceback(
     assert main([*_train_fast(data_dir, style_image, tmp_path / "run"), *options]) == 1
     assert "Traceback" not in capsys.readouterr().err
     assert [r.levelname for r in caplog.records] == ["ERROR"] and message in caplog.records[0].getMessage()
+    assert not (tmp_path / "run").exists()  # refused before anything was written
 
 
 def test_train_without_data_or_a_checkpoint_to_resume_says_what_is_missing(

@@ -157,6 +157,15 @@ def test_cli_export_validate_and_stylize(
     assert load_rgb(tmp_path / "styled.png").shape == frame.shape
 
 
+def test_an_output_not_named_onnx_is_refused_before_any_work(
+    make_checkpoint: Callable[..., Path], tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    assert main(["export", str(make_checkpoint("tiny")), "-o", str(tmp_path / "x.txt")]) == 1
+    assert "must end in .onnx" in caplog.text and f"try {tmp_path / 'x.onnx'}" in caplog.text
+    assert not list(tmp_path.glob("x*"))
+    assert export_onnx(make_checkpoint("tiny"), tmp_path / "upper.ONNX", parity_sizes=SIZES).files.onnx.is_file()
+
+
 def test_opsets_torch_cannot_write_are_refused_clearly(
     make_checkpoint: Callable[..., Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -13,12 +13,14 @@ from onnx import TensorProto, helper, numpy_helper
 
 from pipeline.cli.main import main
 from pipeline.core.contract import PixelContract
+from pipeline.export.exporter import export_onnx
 from pipeline.export.rewrite import RewriteError, make_barracuda_safe
 from pipeline.export.runtime import create_session
 from pipeline.export.validate import ValidationReport, validate_file, validate_model
 
 UNIT = PixelContract("0_1", "0_1", size_multiple=4)
 TUTORIAL = PixelContract("0_255", "0_255", size_multiple=4)
+PARITY = ((48, 32), (64, 40))  # (width, height)
 
 
 def _tensor(name: str, values: Sequence[float] | np.ndarray, dtype: type = np.float32) -> TensorProto:
@@ -209,3 +211,31 @@ def test_cli_validate_exit_status_and_messages(tmp_path: Path, capsys: pytest.Ca
     (tmp_path / "junk.onnx").write_bytes(b"not a model")
     assert main(["validate", str(tmp_path / "junk.onnx")]) == 1
     assert "not a readable ONNX file" in capsys.readouterr().out
+
+
+def test_a_model_checked_against_another_checkpoint_is_importable_with_a_parity_mismatch(
+    make_checkpoint: Callable[..., Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    model = export_onnx(make_checkpoint("tiny"), tmp_path / "m.onnx", parity_sizes=PARITY, reference_size=(48, 32))
+    report = validate_file(model.files.onnx, make_checkpoint("tiny", seed=1), PARITY)
+    assert report.importable and not report.errors and not report.matches_checkpoint and not report.ok
+    assert main(["validate", str(model.files.onnx), "--checkpoint", str(make_checkpoint("tiny", seed=1))]) == 1
+    out = capsys.readouterr().out
+    assert "NOT importable" not in out and "OK for Barracuda, 0 warning(s)" in out
+    assert "PARITY MISMATCH: ONNX Runtime differs from PyTorch by up to" in out
+    assert "Is the checkpoint the one this model was exported from?" in out
+    assert main(["validate", str(model.files.onnx), "--checkpoint", str(make_checkpoint("tiny"))]) == 0
+    assert "matches the checkpoint: ONNX Runtime and PyTorch agree within 0.0001" in capsys.readouterr().out
+
+
+def test_sizes_that_cannot_be_checked_are_said_not_ignored(
+    make_checkpoint: Callable[..., Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    checkpoint = make_checkpoint("tiny")
+    static = export_onnx(checkpoint, tmp_path / "static.onnx", static=(48, 32), parity_sizes=PARITY).files.onnx
+    assert main(["validate", str(static), "--checkpoint", str(checkpoint), "--size", "96x64"]) == 0
+    out = capsys.readouterr().out
+    assert "parity 48x32" in out and "parity 96x64" not in out
+    assert "note: the model's input is fixed at 48x32, so parity is checked at that size only, not at 96x64" in out
+    assert main(["validate", str(static), "--size", "96x64"]) == 0
+    assert "note: --size sets the parity check's frames, and parity needs --checkpoint" in capsys.readouterr().out

@@ -157,10 +157,14 @@ def test_newer_format_version_is_refused(tmp_path: Path) -> None:
         checkpoint_from_object(data)
 
 
-def test_aux_guided_fewshot_is_refused_clearly() -> None:
-    state = dict(create_model("fewshot-small").state_dict())
-    state["conv0.conv.weight"] = torch.zeros(8, 6, 7, 7)
-    with pytest.raises(CheckpointError, match="6 input channels"):
+def test_guided_fewshot_state_dict_loads_with_its_channels_and_odd_channels_are_refused() -> None:
+    guided = create_model("fewshot-small", input_channels=6)
+    loaded = checkpoint_from_object(dict(guided.state_dict()))
+    assert loaded.config["input_channels"] == 6 and loaded.build_model().input_channels == 6
+    assert "input_channels" not in checkpoint_from_object(dict(create_model("fewshot-small").state_dict())).config
+    state = dict(guided.state_dict())
+    state["conv0.conv.weight"] = torch.zeros(8, 4, 7, 7)
+    with pytest.raises(CheckpointError, match="4 input channels"):
         checkpoint_from_object(state)
 
 
@@ -173,3 +177,14 @@ def test_aux_guided_fewshot_is_refused_clearly() -> None:
 def test_one_suffix_rule_for_the_watcher_and_the_bridge(name: str, expected: bool) -> None:
     assert is_checkpoint_file(Path(name)) is expected
     assert is_model_file(Path(name)) is (expected or name == "model.onnx")
+
+
+def test_trainer_state_is_optional_and_only_written_when_a_trainer_has_one(tmp_path: Path) -> None:
+    plain = Checkpoint.from_model(create_model("tiny"), preset="tiny")
+    assert "trainer_state" not in plain.to_dict()  # the fast trainer's checkpoints keep their keys
+    assert load_checkpoint(save_checkpoint(tmp_path / "a.pt", plain)).trainer_state is None
+    state = {"discriminator": {"w": torch.ones(2)}, "early_stop": {"best": float("inf"), "bad": 0}}
+    with_state = Checkpoint.from_model(create_model("tiny"), trainer_state=state)
+    loaded = load_checkpoint(save_checkpoint(tmp_path / "b.pt", with_state))
+    assert torch.equal(loaded.trainer_state["discriminator"]["w"], torch.ones(2))
+    assert loaded.trainer_state["early_stop"]["best"] == float("inf")

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import json
-import re
+import logging
 from dataclasses import asdict
 from pathlib import Path
 
@@ -71,18 +71,23 @@ def test_resume_continues_the_step_count_and_the_loss_curve(data_dir: Path, styl
         torch.testing.assert_close(end_resumed[key], value, rtol=1e-4, atol=1e-5)
 
 
-def test_unreadable_images_are_skipped_and_counted(
+def test_unreadable_images_are_skipped_and_reported_once_each(
     data_dir: Path, style_image: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     (data_dir / "level_a" / "f000_broken.png").write_bytes(b"\x89PNG\r\n\x1a\n truncated")
     (data_dir / "level_b" / "notes.jpg").write_text("not a picture")
     dataset = ImageFolderDataset(data_dir, 32)
     broken = dataset.paths.index(data_dir / "level_a" / "f000_broken.png")
-    image, skipped = dataset[broken]
-    assert skipped == 1 and image.shape == (3, 32, 32) and image.dtype == torch.uint8
-    result = train_fast(small_config(data_dir, style_image, tmp_path / "run", max_steps=28, checkpoint_every=100))
-    assert result.steps == 28
-    assert re.search(r"skipped \d+ unreadable training images", caplog.text)
+    image, (first, skipped) = dataset[broken]
+    assert (first, skipped) == (broken, 1) and image.shape == (3, 32, 32) and image.dtype == torch.uint8
+    assert dataset.skipped_paths(first, skipped) == [data_dir / "level_a" / "f000_broken.png"]
+    # 4 epochs of 7 batches: every file is drawn 4 times, each unreadable one warned about once
+    config = small_config(data_dir, style_image, tmp_path / "run", epochs=4, max_steps=None, checkpoint_every=100)
+    assert train_fast(config).steps == 28
+    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    for name in ("f000_broken.png", "notes.jpg"):
+        assert len([w for w in warnings if w.startswith("skipping a training image") and name in w]) == 1, warnings
+    assert warnings[-1].startswith("2 of the 14 image files under") and "f000_broken.png, notes.jpg" in warnings[-1]
 
 
 def test_other_variants_and_layer_sets(data_dir: Path, style_image: Path, tmp_path: Path) -> None:
@@ -112,6 +117,8 @@ def test_bad_settings_fail_clearly(data_dir: Path, style_image: Path, tmp_path: 
         train_fast(small_config(data_dir, style_image, tmp_path / "a", image_size=0))
     with pytest.raises(SettingsError, match=r"multiple of 4.*got 30; try 32"):
         train_fast(small_config(data_dir, style_image, tmp_path / "a", image_size=30))
+    with pytest.raises(SettingsError, match=r"--image-size must be at least 8 .*got 4"):
+        train_fast(small_config(data_dir, style_image, tmp_path / "a", image_size=4))
     with pytest.raises(SettingsError, match="--checkpoint-every must be at least 1"):
         train_fast(small_config(data_dir, style_image, tmp_path / "a", checkpoint_every=0))
     with pytest.raises(SettingsError, match="not trained by `train fast`"):
@@ -135,11 +142,17 @@ def test_options_not_given_come_from_the_resumed_checkpoint(tmp_path: Path) -> N
         "workers": 2,
         "vgg_weights_used": "random filters (seed 3)",  # a note beside the settings, not a setting
     }
-    path = save_checkpoint(tmp_path / "ckpt.pt", Checkpoint.from_model(create_model("tiny"), train_config=saved))
+    for name in ("frames", "style.png"):
+        (tmp_path / name).touch()
+    saved.update(data=str(tmp_path / "frames"), style=str(tmp_path / "style.png"))
+    run = tmp_path / "copy_of_run"
+    checkpoint = Checkpoint.from_model(create_model("tiny"), train_config=saved)
+    path = save_checkpoint(run / "checkpoints" / "ckpt.pt", checkpoint)
     config = FastTrainConfig.from_options({"resume": str(path), "lr": 0.5, "command": "train"})
-    assert (config.data, config.style, config.out, config.seed, config.style_weight) == (
-        "frames", "style.png", "run", 3, 3e9
+    assert (config.data, config.style, config.seed, config.style_weight) == (
+        str(tmp_path / "frames"), str(tmp_path / "style.png"), 3, 3e9
     )  # fmt: skip
+    assert config.out == str(run)  # where the checkpoint's run is, not the "run" it was started in
     assert config.filters == (4, 8, 16) and config.lr == 0.5 and config.resume == str(path)
     assert config.device == "auto" and config.workers is None
 
@@ -148,10 +161,36 @@ def test_options_not_given_come_from_the_resumed_checkpoint(tmp_path: Path) -> N
     with pytest.raises(SettingsError, match=r"needs --data, --style.*--resume CHECKPOINT"):
         FastTrainConfig.from_options({"out": "o"})
     bare = save_checkpoint(tmp_path / "bare.pt", Checkpoint.from_model(create_model("tiny")))
-    with pytest.raises(
-        SettingsError, match=r"needs --data, --style, --out .*bare\.pt holds no saved training settings"
-    ):
+    with pytest.raises(SettingsError, match=r"needs --data, --style \(.*bare\.pt holds no saved training settings"):
         FastTrainConfig.from_options({"resume": str(bare)})
+
+
+def test_a_resumed_run_says_when_a_saved_input_is_not_where_it_was(tmp_path: Path) -> None:
+    (tmp_path / "style.png").touch()
+    saved = asdict(FastTrainConfig("frames", str(tmp_path / "style.png"), "run"))  # as older runs saved it: relative
+    path = save_checkpoint(tmp_path / "ckpt.pt", Checkpoint.from_model(create_model("tiny"), train_config=saved))
+    with pytest.raises(SettingsError, match=r"trained with --data frames, which is not there from .*pass --data"):
+        FastTrainConfig.from_options({"resume": str(path)})
+    (tmp_path / "elsewhere").mkdir()
+    config = FastTrainConfig.from_options({"resume": str(path), "data": str(tmp_path / "elsewhere")})
+    assert config.data == str(tmp_path / "elsewhere")  # given: the saved one is not looked for
+
+
+def test_the_run_says_what_will_run_and_always_writes_the_final_checkpoint(
+    data_dir: Path, style_image: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="pipeline.training")
+    # 12 images in batches of 2: 6 steps per epoch. --max-steps 20 cannot be reached in one epoch.
+    config = small_config(data_dir, style_image, tmp_path / "short", epochs=1, max_steps=20, checkpoint_every=10)
+    result = train_fast(config)
+    assert result.steps == 6 and load_checkpoint(tmp_path / "short" / "final.pt").step == 6
+    assert "6 steps = 1 epoch(s) x 6 batches of 2 32x32 crops from 12 image files" in caplog.text
+    assert "--max-steps 20 only caps a run and is not reached (raise --epochs" in caplog.text
+    assert "no checkpoint before the end (one every 10 steps); the final checkpoint goes to" in caplog.text
+    caplog.clear()
+    train_fast(small_config(data_dir, style_image, tmp_path / "capped", epochs=2, max_steps=3, checkpoint_every=2))
+    assert "3 steps: --max-steps 3 stops 2 epoch(s) x 6 batches" in caplog.text and "(12 steps) early" in caplog.text
+    assert "1 checkpoint(s) in" in caplog.text and "one every 2 steps" in caplog.text
 
 
 def test_training_is_reproducible(data_dir: Path, style_image: Path, tmp_path: Path) -> None:

@@ -61,9 +61,9 @@ def test_deploy_writes_a_new_version_with_its_companions(exported: Path, unity_p
 def test_old_versions_are_pruned_and_deployed_files_never_rewritten(exported: Path, unity_project: Path) -> None:
     first = deploy_model(exported, unity_project, name="style", keep=2)
     (first.onnx.parent / (first.onnx.name + ".meta")).write_text("guid: 1")  # as Unity would add
-    second = deploy_model(exported, unity_project, name="style", keep=2)
+    second = deploy_model(exported, unity_project, name="style", keep=2, force=True)
     inode = os.stat(second.onnx).st_ino
-    third = deploy_model(exported, unity_project, name="style", keep=2)
+    third = deploy_model(exported, unity_project, name="style", keep=2, force=True)
     assert [d.version for d in (first, second, third)] == [1, 2, 3]
     assert os.stat(second.onnx).st_ino == inode  # the file Unity may be reading was not replaced
     names = sorted(p.name for p in first.onnx.parent.iterdir())
@@ -78,7 +78,7 @@ RACE_DEPLOYS = 6
 
 def _deploy_many(exported: str, project: str, start: Any) -> list[int]:
     start.wait(60)  # both processes begin together, so their deployments overlap
-    return [deploy_model(exported, project, name="race", keep=100).version for _ in range(RACE_DEPLOYS)]
+    return [deploy_model(exported, project, name="race", keep=100, force=True).version for _ in range(RACE_DEPLOYS)]
 
 
 def test_two_processes_deploying_at_once_get_distinct_versions(exported: Path, unity_project: Path) -> None:
@@ -90,6 +90,22 @@ def test_two_processes_deploying_at_once_get_distinct_versions(exported: Path, u
     assert versions == list(range(1, 2 * RACE_DEPLOYS + 1))
     entries = deployed_versions(unity_project, "race")
     assert [e["version"] for e in entries] == versions  # no manifest update was lost
+
+
+def test_an_identical_model_is_not_deployed_again_unless_forced(
+    exported: Path, unity_project: Path, make_checkpoint: Callable[..., Path], caplog: pytest.LogCaptureFixture
+) -> None:
+    first = deploy_model(exported, unity_project)
+    manifest = (unity_project / DEFAULT_MODELS_DIR / "manifest.json").read_bytes()
+    again = deploy_model(exported, unity_project)
+    assert again.unchanged and (again.version, again.onnx, again.files) == (first.version, first.onnx, first.files)
+    assert (unity_project / DEFAULT_MODELS_DIR / "manifest.json").read_bytes() == manifest
+    assert "mosaic.onnx is identical to the current mosaic_v0001.onnx: nothing deployed" in caplog.text
+    assert main(["deploy", str(exported), "--unity-project", str(unity_project), "--force"]) == 0
+    assert [v["version"] for v in deployed_versions(unity_project, "mosaic")] == [1, 2]
+    other = export_onnx(make_checkpoint("tiny", seed=1), exported.with_name("other.onnx"), parity_sizes=SIZES).files
+    assert deploy_model(other.onnx, unity_project, name="mosaic").version == 3  # a different model: a new version
+    assert deploy_model(exported, unity_project).version == 4  # back to an older one: also a new version
 
 
 def test_a_model_without_a_sidecar_deploys_alone(exported: Path, unity_project: Path, tmp_path: Path) -> None:

@@ -8,7 +8,22 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 
-from pipeline.cli.commands import ab, bench, demo, deploy, export, info, keys, serve, stylize, train, validate, watch
+from pipeline.cli.commands import (
+    ab,
+    bench,
+    demo,
+    deploy,
+    export,
+    flicker,
+    info,
+    keys,
+    serve,
+    stylize,
+    train,
+    unity,
+    validate,
+    watch,
+)
 
 Subparsers = argparse._SubParsersAction  # what add_subparsers() returns
 
@@ -16,6 +31,7 @@ COMMANDS: list[Callable[[Subparsers], None]] = [
     demo.add_parser,
     train.add_parser,
     stylize.add_parser,
+    flicker.add_parser,
     export.add_parser,
     validate.add_parser,
     deploy.add_parser,
@@ -25,4 +41,5 @@ COMMANDS: list[Callable[[Subparsers], None]] = [
     info.add_parser,
     ab.add_parser,
     bench.add_parser,
+    unity.add_parser,
 ]

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from pipeline.cli.commands.common import add_device
 from pipeline.cli.demo import DEMO_IMAGE_SIZE, DEMO_STEPS, run_demo
+from pipeline.cli.demo_fewshot import TIME_LIMIT, run_fewshot_demo, summary
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
@@ -19,9 +21,17 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
             "with an A/B comparison of PyTorch and ONNX Runtime. Uses ImageNet VGG-19 weights when "
             "they are cached or downloadable; otherwise warns loudly and uses a random-filter loss network."
         ),
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    parser.add_argument(
+        "part",
+        nargs="?",
+        choices=("fast", "fewshot"),
+        default="fast",
+        help="fewshot: train the few-shot generator on two painted keyframes of a rendered sequence, stylize it, "
+        "measure flicker (written to OUT/fewshot)",
     )
     parser.add_argument("--out", default="stylebridge-demo", help="folder for everything the demo writes")
+    parser.add_argument("--time-limit", type=float, default=TIME_LIMIT, help="seconds of training (fewshot)")
     parser.add_argument("--steps", type=int, default=DEMO_STEPS, help="training steps")
     parser.add_argument("--image-size", type=int, default=DEMO_IMAGE_SIZE, help="side of the square training crops")
     parser.add_argument("--vgg-weights", help="VGG-19 state_dict path or 'random' (default: ImageNet if available)")
@@ -31,6 +41,11 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.part == "fewshot":
+        demo = run_fewshot_demo(Path(args.out) / "fewshot", args.time_limit, args.vgg_weights, args.device,
+                                progress=args.progress)  # fmt: skip
+        print(summary(demo))
+        return 0
     result = run_demo(
         args.out, args.steps, args.image_size, vgg_weights=args.vgg_weights, device=args.device, progress=args.progress
     )

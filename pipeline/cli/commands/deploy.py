@@ -27,18 +27,19 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
             "Validate MODEL.onnx and copy it, its sidecar and its reference pair into the Unity project as a new "
             "version (NAME_vNNNN.*; a deployed file is never rewritten in place, so Unity never reads half a "
             "file). manifest.json in the deployment folder names the current version; the oldest versions beyond "
-            "--keep are removed."
+            "--keep are removed. A model identical to the current version is not deployed again (unless --force)."
         ),
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     parser.add_argument("model", metavar="MODEL.onnx")
     add_deploy_options(parser)
+    parser.add_argument(
+        "--force", action="store_true", help="deploy even a model identical to the current version, as a new version"
+    )
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    deployment = deploy_model(
-        args.model, args.unity_project, name=args.name, models_dir=args.models_dir, keep=args.keep
+    deploy_model(
+        args.model, args.unity_project, name=args.name, models_dir=args.models_dir, keep=args.keep, force=args.force
     )
-    print(f"deployed {args.model} as {deployment.onnx} (version {deployment.version}); manifest {deployment.manifest}")
-    return 0
+    return 0  # deploy_model logs what it did, once

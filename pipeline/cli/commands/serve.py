@@ -21,7 +21,6 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
             "invalid one is refused. Loopback only unless --curve-keys or --insecure. Ctrl-C stops after "
             "queued captures are written."
         ),
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     parser.add_argument("--model", type=Path, help="an .onnx file, a checkpoint, or a folder of them (newest wins)")
     parser.add_argument(

@@ -39,5 +39,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     report = validate_file(args.model, args.checkpoint, args.sizes or DEFAULT_PARITY_SIZES)
+    if args.sizes and not args.checkpoint:
+        report.notes.append("--size sets the parity check's frames, and parity needs --checkpoint: none was checked")
     print(report.describe())
     return 0 if report.ok and not (args.strict and report.warnings) else 1

@@ -20,7 +20,6 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
             "project. A burst of checkpoints deploys only the newest; a corrupt checkpoint is logged and the last "
             "good model stays deployed; a restart does not redeploy the current model. Ctrl-C stops it."
         ),
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     parser.add_argument("checkpoint_dir", metavar="CHECKPOINT_DIR")
     add_deploy_options(parser)
