@@ -5,13 +5,18 @@ Given the model the engine runs, the frame it was given and the picture it produ
 1. PyTorch's own output (the correct engine path) is compared with the engine's. Within 8-bit
    noise (`is_match`), the verdict is "matches" and nothing else runs.
 2. Otherwise every single fault (`faults.candidate_faults`) and every pair is simulated and scored
-   against the engine's picture with the PSNR of PROTOCOL.md. A fault that changes nothing for
-   this frame cannot explain anything alone (it still pairs); candidates that draw the identical
-   picture are merged; a pair is kept only when it beats both of its faults by PAIR_GAIN_DB and
-   neither of them alone already matches the engine (the simpler explanation wins).
-3. The best candidate "explains" the engine when it matches the engine within the same noise;
-   it is "likely" when it gains LIKELY_GAIN_DB over PyTorch's output without matching; else the
-   verdict is "unexplained" and the spatial pattern of the error is described.
+   against the engine's picture with the PSNR of PROTOCOL.md (shown to people), and ranked by its
+   fit: the same PSNR once the differences that the engine's float drift can cause in that
+   candidate's picture are forgiven (`simulate.Drawn`). The two differ only where a fault amplifies
+   the drift (a [0, 255] output read as [0, 1]: 255 times); there the plain PSNR is decided by
+   noise, and a wrong candidate whose picture lies between the right one's extremes can score higher.
+   A fault that changes nothing for this frame cannot explain anything alone (it still pairs);
+   candidates that draw the identical picture are merged; a pair is kept only when its fit beats
+   both of its faults' by PAIR_GAIN_DB and neither of them alone already reproduces the engine's
+   picture (the simpler explanation wins).
+3. The best candidate "explains" the engine when it reproduces the engine's picture within 8-bit
+   noise, drift included; it is "likely" when its PSNR gains LIKELY_GAIN_DB over PyTorch's output
+   without that; else the verdict is "unexplained" and the spatial pattern of the error is described.
 
 On a GPU the search runs at full size. On a CPU, frames over CPU_FULL_PIXELS are searched on a
 downscaled sample (sizes keep their remainders modulo 8, so padding and cropping faults still
@@ -37,7 +42,7 @@ from pipeline.diagnosis.emulator import to_image
 from pipeline.diagnosis.faults import Fault, candidate_faults
 from pipeline.diagnosis.graphs import Graph
 from pipeline.diagnosis.pattern import ErrorPattern, error_pattern
-from pipeline.diagnosis.simulate import AS_IS, Candidate, Simulator, pairs_of
+from pipeline.diagnosis.simulate import AS_IS, Candidate, Drawn, Simulator, pairs_of
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +69,15 @@ def is_match(ours: np.ndarray, theirs: np.ndarray) -> bool:
     return _within_noise(float(np.mean((diff / 255.0) ** 2)), float(np.mean(diff > MATCH_LEVELS)))
 
 
+def reproduces(drawn: Drawn, target: torch.Tensor) -> tuple[float, bool]:
+    """How well a candidate's drawn picture fits the engine's (`target`: float (1, 3, H, W) in 0..255 levels): the
+    PSNR of the distance from each engine value to the candidate's drift bounds, and whether it is within noise."""
+    target = target.double()
+    distance = (drawn.low.double() - target).clamp(min=0) + (target - drawn.high.double()).clamp(min=0)
+    mse = float((distance / 255.0).pow(2).mean())
+    return round(psnr_from_mse(mse), 4), _within_noise(mse, float((distance > MATCH_LEVELS).double().mean()))
+
+
 def _within_noise(mse: float, outliers: float) -> bool:
     """mse: of the difference on [0, 1]; outliers: the share of values off by more than MATCH_LEVELS/255."""
     return psnr_from_mse(mse) >= MATCH_PSNR_DB and outliers <= MATCH_OUTLIERS
@@ -73,6 +87,8 @@ def _within_noise(mse: float, outliers: float) -> bool:
 class Explanation:
     candidate: Candidate
     psnr: float  # dB against the engine's picture
+    fit: float  # dB, the PSNR with the engine's float drift forgiven: ranks the explanations
+    reproduces: bool  # the engine's picture is this candidate's within 8-bit noise (drift included)
     ssim: float | None = None
     exact: bool = True  # scored at full size (False: on the downscaled sample only)
     same_picture: list[str] = field(default_factory=list)  # other candidates that draw the identical picture
@@ -84,6 +100,8 @@ class Explanation:
             "name": self.candidate.name,
             "label": self.candidate.label,
             "psnr": round(self.psnr, 2),
+            "fit_db": round(self.fit, 2),
+            "reproduces": self.reproduces,
             "ssim": None if self.ssim is None else round(self.ssim, 4),
             "gain_db": round(self.psnr - as_is_psnr, 2),
             "exact": self.exact,
@@ -103,7 +121,7 @@ class Diagnosis:
     engine_size: tuple[int, int]
     as_is: dict[str, float]  # compare_images(PyTorch's output, the engine's)
     explanations: list[Explanation]
-    margin_db: float | None  # best over the runner-up
+    margin_db: float | None  # the best's fit over the runner-up's
     fix: str | None
     pattern: ErrorPattern | None  # where the unexplained error sits
     search: dict[str, Any]
@@ -169,7 +187,7 @@ class Diagnoser:
         width, height = _size(image)
         self.engine_size = engine_size or (width, height)
         self.full = Simulator(graph, image, (self.engine_size[1], self.engine_size[0]))
-        self.pytorch = self.full.picture(AS_IS)
+        self.pytorch = self.full.picture(AS_IS).picture
         self.singles = [Candidate((f,)) for f in candidate_faults(graph.contract, (width, height), graph.static_size)]
         if sample is None:
             sample = not _accelerated(graph) and width * height > CPU_FULL_PIXELS
@@ -182,40 +200,40 @@ class Diagnoser:
             self.search = Simulator(graph, small, display, (sw / width, sh / height))
         else:
             self.search = self.full
-        self.search_pytorch = self.search.picture(AS_IS) if self.sampled else self.pytorch
-        pixels = 3 * self.search.display[0] * self.search.display[1]
+        self.search_pytorch = self.search.picture(AS_IS).picture if self.sampled else self.pytorch
+        pixels = 3 * 3 * self.search.display[0] * self.search.display[1]  # (a picture and its two drift bounds)
         most = len(self.singles) ** 2 // 2 + len(self.singles) + 1
-        self._cache: dict[Candidate, torch.Tensor] | None = {} if pixels * most <= keep_pictures_mb * 2**20 else None
+        self._cache: dict[Candidate, Drawn] | None = {} if pixels * most <= keep_pictures_mb * 2**20 else None
         self._visible: list[Candidate] | None = None  # the singles that change the picture visibly
-        self._pictures: dict[Candidate, np.ndarray] = {}  # full-size pictures of the top candidates
+        self._pictures: dict[Candidate, Drawn] = {}  # full-size pictures of the top candidates
         self.searched = 0  # candidates in the last search
         self._runs_counted = 0  # model runs already reported (the first diagnosis reports the set-up's too)
         self.setup_seconds = time.perf_counter() - start
 
-    def _search_pictures(self, wanted: list[Candidate]) -> Iterator[tuple[Candidate, torch.Tensor]]:
+    def _search_pictures(self, wanted: list[Candidate]) -> Iterator[tuple[Candidate, Drawn]]:
         """Pictures at the search scale, from the cache when they are there (and kept when there is a cache)."""
         cache = self._cache
         if cache is None:
             yield from self.search.pictures(wanted)
             return
         missing = [c for c in wanted if c not in cache]
-        for candidate, picture in self.search.pictures(missing):
-            cache[candidate] = picture
+        for candidate, drawn in self.search.pictures(missing):
+            cache[candidate] = drawn
         for candidate in wanted:
             yield candidate, cache[candidate]
 
-    def _candidates(self) -> Iterator[tuple[Candidate, torch.Tensor]]:
+    def _candidates(self) -> Iterator[tuple[Candidate, Drawn]]:
         """PyTorch's picture, then each single fault, then each pair.
 
         Which singles change the picture visibly (beyond 8-bit noise) is noted on the way: the others
         cannot explain anything alone, but they stay in pairs, where they can (no clamp after a range
         mismatch, half precision after a [0, 255] input)."""
-        yield AS_IS, self.search_pytorch
+        yield from self._search_pictures([AS_IS])
         as_is = to_image(self.search_pytorch)
         visible = []
-        for candidate, picture in self._search_pictures(self.singles):
-            yield candidate, picture
-            if self._visible is None and not is_match(to_image(picture), as_is):
+        for candidate, drawn in self._search_pictures(self.singles):
+            yield candidate, drawn
+            if self._visible is None and not is_match(to_image(drawn.picture), as_is):
                 visible.append(candidate)
         if self._visible is None:
             self._visible = visible
@@ -228,9 +246,9 @@ class Diagnoser:
     def picture(self, faults: tuple[Fault, ...]) -> np.ndarray:
         """The full-size picture the engine shows under `faults` (uint8 (H, W, 3)), from the cache when there."""
         candidate = Candidate(faults)
-        return to_image(next(iter(self._full_pictures([candidate])))[1])
+        return to_image(next(iter(self._full_pictures([candidate])))[1].picture)
 
-    def _full_pictures(self, wanted: list[Candidate]) -> Iterable[tuple[Candidate, torch.Tensor]]:
+    def _full_pictures(self, wanted: list[Candidate]) -> Iterable[tuple[Candidate, Drawn]]:
         if self._cache is None or self.sampled:
             return self.full.pictures(wanted)
         return self._search_pictures(wanted)
@@ -253,12 +271,12 @@ class Diagnoser:
         runner_up = None
         if best is not None and verdict != "unexplained":  # (a margin between non-explanations means nothing)
             runner_up = next((e for e in explanations[1:] if e.candidate.name not in best.alike), None)
-        margin = best.psnr - runner_up.psnr if best and runner_up else None
+        margin = best.fit - runner_up.fit if best and runner_up else None
         pattern = None
         if verdict == "unexplained":
             pattern = error_pattern(pytorch, engine)
         elif verdict == "likely" and best is not None:
-            pattern = error_pattern(images["best"], engine)
+            pattern = error_pattern(images["best"], engine)  # (what the best leaves unexplained)
         total_runs = self.full.runs + (self.search.runs if self.search is not self.full else 0)
         runs, self._runs_counted = total_runs - self._runs_counted, total_runs
         seconds = time.perf_counter() - start + self.setup_seconds
@@ -300,25 +318,25 @@ class Diagnoser:
 
     def _rank(self, engine: np.ndarray) -> list[Explanation]:
         target = _resample(engine, self.search.display).to(self.graph.device)
-        score: dict[Candidate, float] = {}  # every candidate, merged ones included
-        agrees: dict[Candidate, bool] = {}  # ... and whether it matches the engine within 8-bit noise
+        score: dict[Candidate, tuple[float, float, bool]] = {}  # every candidate (merged ones too): psnr, fit, agrees
         distinct: dict[Candidate, list[str]] = {}  # first candidate per picture -> the others drawing it
         first_with: dict[float, Candidate] = {}
         weights: torch.Tensor | None = None
-        for candidate, picture in self._candidates():
+        for candidate, drawn in self._candidates():
             if weights is None:
                 generator = torch.Generator().manual_seed(0)
-                weights = torch.rand(picture.shape, generator=generator, dtype=torch.float64).to(picture.device)
-            pixels = picture.double()
+                weights = torch.rand(drawn.picture.shape, generator=generator, dtype=torch.float64)
+                weights = weights.to(drawn.picture.device)
+            pixels = drawn.picture.double()
             fingerprint = float((pixels * weights).sum())  # equal pictures, equal sums
             if fingerprint in first_with:
                 first = first_with[fingerprint]
-                score[candidate], agrees[candidate] = score[first], agrees[first]
+                score[candidate] = score[first]
                 if first is not AS_IS:  # (a fault that draws PyTorch's picture changes nothing here)
                     distinct[first].append(candidate.name)
                 continue
             first_with[fingerprint] = candidate
-            score[candidate], agrees[candidate] = _score(pixels, target)
+            score[candidate] = (_psnr(pixels, target), *reproduces(drawn, target))
             if candidate is not AS_IS:
                 distinct[candidate] = []
         single = {c.faults[0]: c for c in score if len(c.faults) == 1}
@@ -326,17 +344,18 @@ class Diagnoser:
         def needed(pair: Candidate) -> bool:
             """A pair is an explanation of its own only if it clearly beats both its faults, and neither of them
             already reproduces the engine's picture within 8-bit noise (then the simpler one wins)."""
-            alone = [single[f] for f in pair.faults]
-            return not any(agrees[c] for c in alone) and score[pair] >= max(score[c] for c in alone) + PAIR_GAIN_DB
+            alone = [score[single[f]] for f in pair.faults]
+            best_alone = max(fit for _, fit, _ in alone)
+            return not any(agrees for _, _, agrees in alone) and score[pair][1] >= best_alone + PAIR_GAIN_DB
 
         kept = [c for c in distinct if (c in self._visible if len(c.faults) == 1 else needed(c))]
-        kept.sort(key=lambda c: -score[c])
+        kept.sort(key=lambda c: (-score[c][1], -score[c][0]))
         invisible = {c.name for c in self.singles if c not in self._visible}
 
         def telling(names: list[str]) -> list[str]:  # (X + a fault that changes nothing is X: not worth a mention)
             return [n for n in names if not invisible.intersection(n.split(" + "))]
 
-        ranked = [Explanation(c, score[c], exact=not self.sampled, same_picture=telling(distinct[c])) for c in kept]
+        ranked = [Explanation(c, *score[c], exact=not self.sampled, same_picture=telling(distinct[c])) for c in kept]
         self._score_top(ranked, engine)
         return ranked
 
@@ -344,39 +363,39 @@ class Diagnoser:
         """SSIM for the top rows; on a sample, exact scores for the best CONFIRM (re-ranked among themselves)."""
         top = ranked[: CONFIRM if self.sampled else SSIM_ROWS]
         engine_unit = as_float(engine)
-        self._pictures = {}
-        for candidate, picture in self._full_pictures([e.candidate for e in top]):
-            self._pictures[candidate] = to_image(picture)
+        engine_levels = torch.from_numpy(np.ascontiguousarray(engine)).permute(2, 0, 1)[None]
+        self._pictures = dict(self._full_pictures([e.candidate for e in top]))
         for explanation in top:
-            ours = as_float(self._pictures[explanation.candidate])
+            drawn = self._pictures[explanation.candidate]
+            ours = as_float(drawn.picture)
             explanation.psnr = psnr(ours, engine_unit)
+            explanation.fit, explanation.reproduces = reproduces(drawn, engine_levels.to(drawn.picture.device))
             explanation.ssim = ssim(ours, engine_unit)
             explanation.exact = True
-        top.sort(key=lambda e: -e.psnr)
+        top.sort(key=lambda e: (-e.fit, -e.psnr))
         ranked[: len(top)] = top
         if top:
-            best = self._pictures[top[0].candidate]
-            top[0].alike = [e.candidate.name for e in top[1:] if is_match(self._pictures[e.candidate], best)]
+            best = to_image(self._pictures[top[0].candidate].picture)
+            top[0].alike = [
+                e.candidate.name for e in top[1:] if is_match(to_image(self._pictures[e.candidate].picture), best)
+            ]
 
     def _verdict(self, ranked: list[Explanation], engine: np.ndarray, as_is_psnr: float, images: dict) -> str:
         if not ranked:
             return "unexplained"
-        best = self._pictures[ranked[0].candidate]
-        if is_match(best, engine):
+        if ranked[0].reproduces:
             verdict = "explained"
         elif ranked[0].psnr >= as_is_psnr + LIKELY_GAIN_DB:
             verdict = "likely"
         else:
             return "unexplained"  # (the closest candidate explains nothing: no picture of it)
-        images["best"] = best
+        images["best"] = to_image(self._pictures[ranked[0].candidate].picture)
         return verdict
 
 
-def _score(picture: torch.Tensor, target: torch.Tensor) -> tuple[float, bool]:
-    """PSNR of a picture against the engine's (both in 0..255 levels), and whether they agree within noise."""
-    diff = (picture - target).abs()
-    mse = float((diff / 255.0).pow(2).mean())
-    return round(psnr_from_mse(mse), 4), _within_noise(mse, float((diff > MATCH_LEVELS).double().mean()))
+def _psnr(picture: torch.Tensor, target: torch.Tensor) -> float:
+    """PSNR of a picture against the engine's (both in 0..255 levels)."""
+    return round(psnr_from_mse(float(((picture - target) / 255.0).pow(2).mean())), 4)
 
 
 def _accelerated(graph: Graph) -> bool:
@@ -406,8 +425,7 @@ def _summary(
         )
     runner = ""
     if best is not None and runner_up is not None:
-        margin = best.psnr - runner_up.psnr
-        runner = f"; runner-up {runner_up.candidate.name} {runner_up.psnr:.1f} dB, margin {margin:.1f} dB"
+        runner = f"; runner-up {runner_up.candidate.name}, {best.fit - runner_up.fit:.1f} dB behind"
     if best is not None and best.alike:
         runner += f"; {', '.join(best.alike)} draws the same picture within 8-bit noise"
     if verdict == "explained" and best is not None:

@@ -82,9 +82,12 @@ def _heat_figure(ours: np.ndarray, theirs: np.ndarray, caption: str, role: str) 
 def _table(diagnosis: Diagnosis) -> str:
     as_is = diagnosis.as_is
     rows = [
-        "<tr><th>#</th><th>explanation</th><th>PSNR dB</th><th>SSIM</th><th>gain dB</th><th>scored</th></tr>",
+        "<tr><th>#</th><th>explanation</th><th>PSNR dB</th><th>SSIM</th><th>gain dB</th>"
+        "<th title='PSNR once the differences a 1/255 drift of the model output can cause are forgiven; ranks the "
+        "explanations'>fit dB</th><th>reproduces</th><th>scored</th></tr>",
         f"<tr><td>-</td><td>as is: PyTorch's output</td><td class='num'>{as_is['psnr']:.1f}</td>"
-        f"<td class='num'>{as_is['ssim']:.3f}</td><td class='num'>0.0</td><td>full size</td></tr>",
+        f"<td class='num'>{as_is['ssim']:.3f}</td><td class='num'>0.0</td><td class='num'>-</td><td>-</td>"
+        "<td>full size</td></tr>",
     ]
     for rank, explanation in enumerate(diagnosis.explanations[:ROWS], start=1):
         ssim = "-" if explanation.ssim is None else f"{explanation.ssim:.3f}"
@@ -97,6 +100,7 @@ def _table(diagnosis: Diagnosis) -> str:
             f"{html.escape(explanation.candidate.name)}</code>{same}</td>"
             f"<td class='num'>{explanation.psnr:.1f}</td><td class='num'>{ssim}</td>"
             f"<td class='num'>{explanation.psnr - as_is['psnr']:+.1f}</td>"
+            f"<td class='num'>{explanation.fit:.1f}</td><td>{'yes' if explanation.reproduces else 'no'}</td>"
             f"<td>{'full size' if explanation.exact else 'sample'}</td></tr>"
         )
     return f'<table data-role="explanations">{"".join(rows)}</table>'
@@ -125,7 +129,7 @@ def render_report(diagnosis: Diagnosis, title: str = "") -> str:
         margin = (
             ""
             if diagnosis.margin_db is None
-            else f" (margin of the best over the first runner-up that looks different: {diagnosis.margin_db:.1f} dB)"
+            else f" (the best's fit leads the first runner-up that looks different by {diagnosis.margin_db:.1f} dB)"
         )
         heading = (
             "Closest candidates (none reproduces the engine's picture)"

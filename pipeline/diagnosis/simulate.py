@@ -3,6 +3,12 @@
 A candidate is a tuple of faults (none: the correct path; one; or a pair). Candidates that feed
 the model the same tensor share one model run, and model inputs of one size run as one batch, so
 a search over every single fault and every pair costs one run per distinct input, not per candidate.
+
+Each picture comes with the darkest and brightest pictures the candidate draws when the model's
+output drifts by DRIFT_LEVELS, the way the engine's float results differ from PyTorch's. Most
+candidates pass that drift on unchanged (a level at most), but an output-side fault can amplify it:
+a [0, 255] output read as [0, 1] multiplies it by 255 for the values that land inside [0, 1], so
+there the engine's picture is not predictable to 8 bits, only to within those bounds.
 """
 
 from __future__ import annotations
@@ -16,11 +22,15 @@ import numpy as np
 import torch
 
 from pipeline.core.contract import image_to_unit_tensor
-from pipeline.diagnosis.emulator import engine_input, engine_output, quantize
+from pipeline.diagnosis.emulator import Fit, engine_input, engine_output, quantize
 from pipeline.diagnosis.faults import EngineSettings, Fault, combinable, settings_of
 from pipeline.diagnosis.graphs import Graph
 
 BATCH_PIXELS = 8_000_000  # model inputs per batch, in pixels
+# How far the engine's float output may drift from PyTorch's, in 8-bit levels of the model's output range. fp32
+# backends differ by 1e-4 to 1e-5 relative (Barracuda's maintainers, notes/barracuda.md §4); half-float activations
+# and the table's injected noise (sigma 0.35 levels) by more. One level covers both with room to spare.
+DRIFT_LEVELS = 1.0
 
 
 @dataclass(frozen=True)
@@ -49,6 +59,16 @@ class Candidate:
 
 
 AS_IS = Candidate(())
+
+
+@dataclass(frozen=True)
+class Drawn:
+    """A candidate's picture, and the lowest and highest value of each pixel it draws when the model's
+    output drifts by DRIFT_LEVELS either way (all uint8 (1, 3, H, W))."""
+
+    picture: torch.Tensor
+    low: torch.Tensor
+    high: torch.Tensor
 
 
 def pairs_of(singles: list[Candidate]) -> list[Candidate]:
@@ -92,8 +112,8 @@ class Simulator:
     def settings(self, candidate: Candidate) -> EngineSettings:
         return rescaled(candidate.settings, *self.scale, self.graph.contract.size_multiple)
 
-    def pictures(self, wanted: Iterable[Candidate]) -> Iterator[tuple[Candidate, torch.Tensor]]:
-        """(candidate, uint8 (1, 3, H, W) picture) for each wanted candidate, grouped by model input."""
+    def pictures(self, wanted: Iterable[Candidate]) -> Iterator[tuple[Candidate, Drawn]]:
+        """(candidate, its picture and drift bounds) for each wanted candidate, grouped by model input."""
         groups: dict[EngineSettings, list[Candidate]] = defaultdict(list)
         for candidate in wanted:
             groups[self.settings(candidate).input_side()].append(candidate)
@@ -108,11 +128,17 @@ class Simulator:
                 outputs = self.graph.run(torch.cat([inputs[key][0] for key in chunk]), half=half)
                 self.runs += len(chunk)
                 for key, y in zip(chunk, outputs, strict=True):
-                    fit = inputs[key][1]
                     for candidate in groups[key]:
-                        settings = self.settings(candidate)
-                        unit = engine_output(y[None], settings, self.graph.contract, fit, self.display)
-                        yield candidate, quantize(unit, settings.clamp)
+                        yield candidate, self._draw(y[None], self.settings(candidate), inputs[key][1])
 
-    def picture(self, candidate: Candidate) -> torch.Tensor:
+    def _draw(self, y: torch.Tensor, settings: EngineSettings, fit: Fit) -> Drawn:
+        drift = DRIFT_LEVELS / 255 * self.graph.contract.output_scale
+        drawn = torch.stack([
+            quantize(engine_output(y + shift, settings, self.graph.contract, fit, self.display), settings.clamp)
+            for shift in (-drift, 0.0, drift)
+        ])  # fmt: skip
+        # (each output step is monotonic, so the ends bound the pixel; unclamped values wrap, hence min/max)
+        return Drawn(drawn[1], drawn.amin(0), drawn.amax(0))
+
+    def picture(self, candidate: Candidate) -> Drawn:
         return next(self.pictures([candidate]))[1]

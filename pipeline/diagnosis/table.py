@@ -82,7 +82,7 @@ class Row:
     verdict: str
     rank: int | None
     same_as: str  # the explanation at `rank` is named so: it draws the same picture as the injected faults
-    margin_db: float | None  # winner over runner-up (negative: by how much the right answer lost)
+    margin_db: float | None  # winner's fit over the runner-up's (negative: by how much the right answer lost)
     as_is_db: float
     best_db: float | None
 
@@ -130,7 +130,7 @@ def evaluate(
             break
     margin = diagnosis.margin_db
     if rank is not None and rank > 1:
-        margin = diagnosis.explanations[rank - 1].psnr - diagnosis.explanations[0].psnr
+        margin = diagnosis.explanations[rank - 1].fit - diagnosis.explanations[0].fit
     best = diagnosis.best.psnr if diagnosis.best else None
     name = " + ".join(f.name for f in faults)
     return Row(model, io, name, expected, diagnosis.verdict, rank, same_as, margin, diagnosis.as_is["psnr"], best)

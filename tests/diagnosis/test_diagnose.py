@@ -12,8 +12,9 @@ import torch
 from pipeline.core.contract import image_to_unit_tensor
 from pipeline.diagnosis.diagnose import Diagnoser, diagnose
 from pipeline.diagnosis.emulator import engine_input, engine_output, quantize, to_image
-from pipeline.diagnosis.faults import EngineSettings, Fault, candidate_faults
+from pipeline.diagnosis.faults import EngineSettings, Fault, candidate_faults, output_range_fault
 from pipeline.diagnosis.graphs import Graph, OnnxGraph, TorchGraph
+from pipeline.diagnosis.simulate import AS_IS, Candidate
 from pipeline.diagnosis.standins import standin_model
 from pipeline.diagnosis.table import FAMILIES, Row, evaluate, inject
 from pipeline.export.exporter import IO_MODES
@@ -58,6 +59,8 @@ def test_every_fault_is_named_first(
     rows = [evaluate(diagnoser, graph, (fault,), rng, preset, io) for fault in _faults(graph, frame).values()]
     _check(rows, NO_VISIBLE_EFFECT[preset, io])
     assert all(row.margin_db >= 3 for row in rows if row.expected == "first")  # a clear winner
+    # ... that reproduces the engine's picture, even where the fault amplifies the engine's float drift 255 times
+    assert [row.line() for row in rows if row.expected == "first" and row.verdict != "explained"] == []
 
 
 @pytest.mark.parametrize("io", IO_MODES)
@@ -88,6 +91,18 @@ def test_exported_models_are_diagnosed_through_onnx_runtime(
     rng = np.random.default_rng(2)
     rows = [evaluate(diagnoser, injector, (fault,), rng, preset, io) for fault in _faults(graph, frame).values()]
     _check(rows, NO_VISIBLE_EFFECT[preset, io])
+
+
+def test_drift_bounds_are_wide_only_where_a_fault_amplifies_the_output(
+    torch_diagnoser: Callable[[str, str], tuple[Graph, Diagnoser]],
+) -> None:
+    _, diagnoser = torch_diagnoser("tiny", "raw")
+    as_is = diagnoser.full.picture(AS_IS)
+    assert int((as_is.high.int() - as_is.low.int()).max()) <= 2  # a level either way, rounded
+    white = diagnoser.full.picture(Candidate((output_range_fault("0_255", "0_1"),)))  # x255 for outputs in [0, 1]
+    spread = white.high.int() - white.low.int()
+    assert int(spread.max()) > 100 and 0 < float((spread > 2).double().mean()) < 0.05
+    assert bool((white.low <= white.picture).all() and (white.picture <= white.high).all())
 
 
 def _float_output(graph: Graph, frame: np.ndarray, settings: EngineSettings) -> torch.Tensor:
