@@ -1,7 +1,8 @@
 """A/B comparison of two renderings of the same frame (our model vs the engine's), on the unit range.
 
-The metrics themselves (PSNR, SSIM, the heatmap) live in `pipeline.core.metrics`, where the A/B
-diagnosis scores with them too; this module re-exports them for the bridge and writes the visual.
+The metrics themselves (PSNR, SSIM) live in `pipeline.core.metrics` and the heatmap in
+`pipeline.core.pictures`, where the A/B diagnosis uses them too; this module re-exports them for the
+bridge and writes the visual.
 """
 
 from __future__ import annotations
@@ -12,7 +13,8 @@ import numpy as np
 
 from pipeline.core.contract import unit_to_uint8
 from pipeline.core.fileio import save_png
-from pipeline.core.metrics import PSNR_CAP, compare_images, heatmap, ssim
+from pipeline.core.metrics import PSNR_CAP, compare_images, ssim
+from pipeline.core.pictures import heatmap
 
 __all__ = ["PSNR_CAP", "compare_images", "heatmap", "save_comparison", "ssim"]
 

@@ -17,9 +17,6 @@ from torch.nn import functional as F
 PSNR_CAP = 100.0
 SSIM_WINDOW, SSIM_SIGMA, SSIM_K1, SSIM_K2 = 11, 1.5, 0.01, 0.03
 
-# anchor colours of the heatmap, from no difference (black) to the largest (white-yellow)
-HEAT_COLORS = np.array([[0, 0, 0], [80, 18, 123], [212, 72, 66], [252, 200, 40], [252, 255, 164]], np.float32)
-
 
 def _gaussian_window(size: int, sigma: float) -> torch.Tensor:
     x = torch.arange(size, dtype=torch.float64) - (size - 1) / 2
@@ -71,17 +68,3 @@ def compare_images(ours: np.ndarray, theirs: np.ndarray) -> dict[str, float]:
         "psnr": psnr(ours, theirs),
         "ssim": ssim(ours, theirs),
     }
-
-
-def heat_scale(ours: np.ndarray, theirs: np.ndarray) -> float:
-    """The difference `heatmap` paints in its brightest colour: the largest one, at least 1/255."""
-    return max(float(np.abs(ours.astype(np.float32) - theirs.astype(np.float32)).max()), 1 / 255)
-
-
-def heatmap(ours: np.ndarray, theirs: np.ndarray) -> np.ndarray:
-    """|ours - theirs| (max over channels) as a uint8 RGB heatmap, scaled to `heat_scale`."""
-    diff = np.abs(ours.astype(np.float32) - theirs.astype(np.float32)).max(axis=2)
-    scaled = diff / heat_scale(ours, theirs) * (len(HEAT_COLORS) - 1)
-    low = np.clip(np.floor(scaled).astype(int), 0, len(HEAT_COLORS) - 2)
-    t = (scaled - low)[..., None]
-    return np.clip(HEAT_COLORS[low] * (1 - t) + HEAT_COLORS[low + 1] * t, 0, 255).round().astype(np.uint8)

@@ -12,8 +12,8 @@ Given the model the engine runs, the frame it was given and the picture it produ
    noise, and a wrong candidate whose picture lies between the right one's extremes can score higher.
    A fault that changes nothing for this frame cannot explain anything alone (it still pairs);
    candidates that draw the identical picture are merged; a pair is kept only when its fit beats
-   both of its faults' by PAIR_GAIN_DB and neither of them alone already reproduces the engine's
-   picture (the simpler explanation wins).
+   both of its faults' by PAIR_GAIN_DB and no single fault already reproduces the engine's picture
+   (the simpler explanation wins: with the engine's drift amplified, a pair can reproduce it too).
 3. The best candidate "explains" the engine when it reproduces the engine's picture within 8-bit
    noise, drift included; it is "likely" when its PSNR gains LIKELY_GAIN_DB over PyTorch's output
    without that; else the verdict is "unexplained" and the spatial pattern of the error is described.
@@ -341,12 +341,13 @@ class Diagnoser:
                 distinct[candidate] = []
         single = {c.faults[0]: c for c in score if len(c.faults) == 1}
 
+        solved = any(score[c][2] for c in self._visible)  # a single fault already reproduces the engine's picture
+
         def needed(pair: Candidate) -> bool:
-            """A pair is an explanation of its own only if it clearly beats both its faults, and neither of them
-            already reproduces the engine's picture within 8-bit noise (then the simpler one wins)."""
-            alone = [score[single[f]] for f in pair.faults]
-            best_alone = max(fit for _, fit, _ in alone)
-            return not any(agrees for _, _, agrees in alone) and score[pair][1] >= best_alone + PAIR_GAIN_DB
+            """A pair is an explanation of its own only if no single fault reproduces the engine's picture within
+            8-bit noise (the simpler explanation wins) and its fit clearly beats both its faults'."""
+            best_alone = max(score[single[f]][1] for f in pair.faults)
+            return not solved and score[pair][1] >= best_alone + PAIR_GAIN_DB
 
         kept = [c for c in distinct if (c in self._visible if len(c.faults) == 1 else needed(c))]
         kept.sort(key=lambda c: (-score[c][1], -score[c][0]))

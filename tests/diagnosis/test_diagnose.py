@@ -105,6 +105,19 @@ def test_drift_bounds_are_wide_only_where_a_fault_amplifies_the_output(
     assert bool((white.low <= white.picture).all() and (white.picture <= white.high).all())
 
 
+def test_no_pair_is_offered_when_one_fault_reproduces_the_engine(
+    torch_diagnoser: Callable[[str, str], tuple[Graph, Diagnoser]], frame: np.ndarray
+) -> None:
+    """Read as [-1, 1] and shown as linear, a [0, 255] output draws nearly what reading it as [0, 1] draws; with
+    the engine's drift amplified 255 times that pair reproduces the engine too, but the single fault suffices."""
+    graph, diagnoser = torch_diagnoser("tiny", "raw")
+    white = output_range_fault("0_255", "0_1")
+    result = diagnoser.diagnose(inject(graph, frame, (white,), np.random.default_rng(0)))
+    assert result.verdict == "explained" and result.best.candidate.name == white.name
+    assert [e.candidate.name for e in result.explanations if len(e.candidate.faults) > 1] == []
+    assert result.margin_db > 10
+
+
 def _float_output(graph: Graph, frame: np.ndarray, settings: EngineSettings) -> torch.Tensor:
     x, fit = engine_input(image_to_unit_tensor(frame), settings, graph.contract)
     return engine_output(graph.run(x, half=settings.half), settings, graph.contract, fit)

@@ -1,27 +1,23 @@
 """The HTML report: self-contained, and laid out sanely in a real headless Chromium (Debian's `chromium`).
 
-Chromium renders a copy of the report with a probe script that writes every labelled element's box
-into the DOM (`--dump-dom`), and takes a screenshot; the test checks the layout (every picture shown
-at a readable size, nothing overlapping or overflowing, the colour scale under its heatmap) and that
-the screenshot shows each embedded picture where the layout says it is. Not a pixel comparison.
-Skipped only where chromium is missing and CI is not set; under CI it must run.
+Chromium lays the report out (`pipeline.core.chromium.page_layout`) and takes a screenshot; the test
+checks the layout (every picture shown at a readable size, nothing overlapping or overflowing, the
+colour scale under its heatmap) and that the screenshot shows each embedded picture where the layout
+says it is. Not a pixel comparison. Skipped only where chromium is missing and CI is not set (the
+`chromium` fixture); under CI it must run.
 """
 
 from __future__ import annotations
 
 import html
-import json
-import os
 import re
-import shutil
-import subprocess
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pytest
 
+from pipeline.core.chromium import WINDOW, page_layout, screenshot
 from pipeline.core.fileio import load_rgb
 from pipeline.diagnosis.diagnose import Diagnoser, Diagnosis
 from pipeline.diagnosis.emulator import to_image
@@ -30,42 +26,12 @@ from pipeline.diagnosis.graphs import Graph
 from pipeline.diagnosis.report import render_report, write_report
 from pipeline.diagnosis.table import inject
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-needs_chromium = pytest.mark.skipif(
-    CHROMIUM is None and not os.environ.get("CI"),
-    reason="Debian's chromium is not installed (apt-get install chromium); CI installs it",
-)
-WINDOW = (1280, 2200)
-PROBE = """<script>
-addEventListener("load", () => {
-  const box = (e) => {
-    const r = e.getBoundingClientRect();
-    return {x: r.x, y: r.y + scrollY, w: r.width, h: r.height};
-  };
-  const roles = [...document.querySelectorAll("[data-role]")].map((e) => ({role: e.dataset.role, ...box(e)}));
-  const images = [...document.images].map((i) => ({role: i.closest("figure").dataset.role, complete: i.complete,
-    natural: [i.naturalWidth, i.naturalHeight], ...box(i)}));
-  document.body.dataset.layout = JSON.stringify({roles, images, scrollWidth: document.documentElement.scrollWidth,
-    viewport: innerWidth});
-});
-</script></body>"""
-
 
 @pytest.fixture(scope="module")
 def explained(torch_diagnoser: Callable[[str, str], tuple[Graph, Diagnoser]], frame: np.ndarray) -> Diagnosis:
     graph, diagnoser = torch_diagnoser("fewshot-small", "raw")
     fault = next(f for f in candidate_faults(graph.contract, (70, 42)) if f.name == "input_range:0_255->-1_1")
     return diagnoser.diagnose(inject(graph, frame, (fault,), np.random.default_rng(7)))
-
-
-def _chromium(*args: str, profile: Path) -> str:
-    if CHROMIUM is None:
-        pytest.fail("CI is set but chromium is not installed: .ci/run must `apt-get install -y chromium`")
-    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--hide-scrollbars"]
-    command = [CHROMIUM, *flags, f"--user-data-dir={profile}", f"--window-size={WINDOW[0]},{WINDOW[1]}", *args]
-    done = subprocess.run(command, capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, done.stderr[-2000:]
-    return done.stdout
 
 
 def test_the_report_is_one_self_contained_file(explained: Diagnosis) -> None:
@@ -91,13 +57,10 @@ def test_an_unexplained_report_shows_no_simulated_picture(
     assert "<strong>Unexplained.</strong> 1" in page  # (the summary without its verdict word again)
 
 
-@needs_chromium
+@pytest.mark.usefixtures("chromium")
 def test_the_report_renders_in_chromium_with_a_sane_layout(explained: Diagnosis, tmp_path: Path) -> None:
     report = write_report(tmp_path / "report.html", explained)
-    probe = tmp_path / "probe.html"
-    probe.write_text(report.read_text().replace("</body>", PROBE))
-    dom = _chromium("--virtual-time-budget=10000", "--dump-dom", probe.as_uri(), profile=tmp_path / "profile-a")
-    layout: dict[str, Any] = json.loads(html.unescape(re.search(r'data-layout="([^"]*)"', dom).group(1)))
+    layout = page_layout(report, WINDOW)
     boxes = {item["role"]: item for item in layout["roles"]}
     assert layout["scrollWidth"] <= layout["viewport"]  # nothing sticks out sideways
 
@@ -122,13 +85,11 @@ def test_the_report_renders_in_chromium_with_a_sane_layout(explained: Diagnosis,
     assert boxes["verdict"]["y"] < boxes["fix"]["y"] < images["input"]["y"] < boxes["explanations"]["y"]
     assert boxes["explanations"]["h"] > 100 and boxes["details"]["y"] > boxes["explanations"]["y"]
 
-    shot = tmp_path / "report.png"
-    _chromium(f"--screenshot={shot}", report.as_uri(), profile=tmp_path / "profile-b")
-    screenshot = load_rgb(shot)
-    assert screenshot.shape[:2] == (WINDOW[1], WINDOW[0]) and screenshot.std() > 20
+    shot = load_rgb(screenshot(report, tmp_path / "report.png", WINDOW))
+    assert shot.shape[:2] == (WINDOW[1], WINDOW[0]) and shot.std() > 20
     for role, key in (("input", "input"), ("engine", "engine"), ("best", "best")):
         box = images[role]
         x0, y0 = round(box["x"]) + 2, round(box["y"]) + 2
         x1, y1 = round(box["x"] + box["w"]) - 2, round(box["y"] + box["h"]) - 2
-        shown = screenshot[y0:y1, x0:x1].reshape(-1, 3).mean(axis=0)
+        shown = shot[y0:y1, x0:x1].reshape(-1, 3).mean(axis=0)
         assert np.abs(shown - explained.images[key].reshape(-1, 3).mean(axis=0)).max() < 12, role
