@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from chromium_testing import require_chromium
 
 from pipeline.core.fileio import save_png
 from pipeline.core.synthetic import game_frame, mosaic_style
@@ -104,3 +105,8 @@ def fewshot_sequence(tmp_path: Path) -> Path:
         if i in (0, 7):
             save_png(root / "keyframes" / f"f{i}.png", paint(view), 1)
     return root
+
+
+@pytest.fixture(scope="session")
+def chromium() -> str:
+    return require_chromium()
