@@ -108,13 +108,17 @@ def fewshot_sequence(tmp_path: Path) -> Path:
     return root
 
 
-@pytest.fixture(scope="session")
-def chromium() -> str:
-    """Debian's chromium, for tests that render a report in a real browser. Skipped where it is missing,
-    except under CI (CI set), where a missing chromium fails the test: .ci/run installs it."""
+def require_chromium() -> str:
+    """Debian's chromium, for tests that render a report in a real browser. Skips where it is missing, except
+    under CI (CI set), where a missing chromium fails the test: .ci/run installs it."""
     binary = find_chromium()
     if binary is None:
         if os.environ.get("CI"):
             pytest.fail("CI is set but chromium is not installed: .ci/run must `apt-get install -y chromium`")
         pytest.skip("Debian's chromium is not installed (apt-get install chromium); CI installs it")
     return binary
+
+
+@pytest.fixture(scope="session")
+def chromium() -> str:
+    return require_chromium()
