@@ -302,6 +302,14 @@ def test_the_server_grants_at_most_two_frames_in_flight(start_server: StartServe
         BridgeServer(load_backend("passthrough", None), ServerConfig(bind="tcp://127.0.0.1:0", max_in_flight=0))
 
 
+def test_serve_help_says_which_max_in_flight_values_mean_something_and_why(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["serve", "--help"])
+    flat = " ".join(capsys.readouterr().out.split())
+    assert "--max-in-flight {1,2}" in flat
+    assert "1 (lockstep" in flat and "or 2 (pipelined" in flat and "capped at 2" in flat and "(default: 2)" in flat
+
+
 @pytest.mark.parametrize("in_flight", [2, 4])
 def test_a_client_capturing_faster_than_the_model_runs_gets_no_drop_storm(
     start_server: StartServer, connect: Connect, models_dir: Path, in_flight: int
