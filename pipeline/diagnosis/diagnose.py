@@ -166,6 +166,33 @@ def sample_size(width: int, height: int, budget: int = SAMPLE_PIXELS) -> tuple[i
     return (8 * int(width / k / 8) + width % 8, 8 * int(height / k / 8) + height % 8)
 
 
+class _Scoreboard:
+    """Candidates scored against the engine's picture (`target`, float (1, 3, H, W) levels) at the search scale.
+    Candidates drawing the identical picture are merged: the first keeps the score and lists the others."""
+
+    def __init__(self, target: torch.Tensor) -> None:
+        self.target = target
+        self.score: dict[Candidate, tuple[float, float, bool]] = {}  # every candidate: psnr, fit, reproduces
+        self.distinct: dict[Candidate, list[str]] = {}  # first candidate per picture -> the others drawing it
+        self._first_with: dict[float, Candidate] = {}
+        generator = torch.Generator().manual_seed(0)
+        self._weights = torch.rand(target.shape, generator=generator, dtype=torch.float64).to(target.device)
+
+    def add(self, candidate: Candidate, drawn: Drawn) -> None:
+        pixels = drawn.picture.double()
+        fingerprint = float((pixels * self._weights).sum())  # equal pictures, equal sums
+        first = self._first_with.get(fingerprint)
+        if first is not None:
+            self.score[candidate] = self.score[first]
+            if first is not AS_IS:  # (a fault that draws PyTorch's picture changes nothing here)
+                self.distinct[first].append(candidate.name)
+            return
+        self._first_with[fingerprint] = candidate
+        self.score[candidate] = (_psnr(pixels, self.target), *reproduces(drawn, self.target))
+        if candidate is not AS_IS:
+            self.distinct[candidate] = []
+
+
 class Diagnoser:
     """Diagnoses engine pictures of one frame. Simulated pictures are kept when they are small, so
     diagnosing several engine outputs of the same frame (a benchmark, the tests) costs the model runs once."""
@@ -222,26 +249,20 @@ class Diagnoser:
         for candidate in wanted:
             yield candidate, cache[candidate]
 
-    def _candidates(self) -> Iterator[tuple[Candidate, Drawn]]:
-        """PyTorch's picture, then each single fault, then each pair.
-
-        Which singles change the picture visibly (beyond 8-bit noise) is noted on the way: the others
-        cannot explain anything alone, but they stay in pairs, where they can (no clamp after a range
-        mismatch, half precision after a [0, 255] input)."""
-        yield from self._search_pictures([AS_IS])
+    def _singles(self, board: _Scoreboard) -> None:
+        """Score PyTorch's picture and each single fault. Which singles change the picture visibly (beyond 8-bit
+        noise) is noted the first time: the others cannot explain anything alone, but they stay in pairs, where
+        they can (no clamp after a range mismatch, half precision after a [0, 255] input)."""
+        board.add(AS_IS, next(iter(self._search_pictures([AS_IS])))[1])
         as_is = to_image(self.search_pytorch)
         visible = []
         for candidate, drawn in self._search_pictures(self.singles):
-            yield candidate, drawn
+            board.add(candidate, drawn)
             if self._visible is None and not is_match(to_image(drawn.picture), as_is):
                 visible.append(candidate)
         if self._visible is None:
             self._visible = visible
         self.searched = len(self._visible)
-        if self.pairs:
-            pairs = pairs_of(self.singles)
-            self.searched += len(pairs)
-            yield from self._search_pictures(pairs)
 
     def picture(self, faults: tuple[Fault, ...]) -> np.ndarray:
         """The full-size picture the engine shows under `faults` (uint8 (H, W, 3)), from the cache when there."""
@@ -317,55 +338,49 @@ class Diagnoser:
         }
 
     def _rank(self, engine: np.ndarray) -> list[Explanation]:
-        target = _resample(engine, self.search.display).to(self.graph.device)
-        score: dict[Candidate, tuple[float, float, bool]] = {}  # every candidate (merged ones too): psnr, fit, agrees
-        distinct: dict[Candidate, list[str]] = {}  # first candidate per picture -> the others drawing it
-        first_with: dict[float, Candidate] = {}
-        weights: torch.Tensor | None = None
-        for candidate, drawn in self._candidates():
-            if weights is None:
-                generator = torch.Generator().manual_seed(0)
-                weights = torch.rand(drawn.picture.shape, generator=generator, dtype=torch.float64)
-                weights = weights.to(drawn.picture.device)
-            pixels = drawn.picture.double()
-            fingerprint = float((pixels * weights).sum())  # equal pictures, equal sums
-            if fingerprint in first_with:
-                first = first_with[fingerprint]
-                score[candidate] = score[first]
-                if first is not AS_IS:  # (a fault that draws PyTorch's picture changes nothing here)
-                    distinct[first].append(candidate.name)
-                continue
-            first_with[fingerprint] = candidate
-            score[candidate] = (_psnr(pixels, target), *reproduces(drawn, target))
-            if candidate is not AS_IS:
-                distinct[candidate] = []
+        """Singles first, confirmed at full size; pairs only when no single reproduces the engine's picture (the
+        simpler explanation wins, and the usual case, one fault, costs one model run per single fault)."""
+        board = _Scoreboard(_resample(engine, self.search.display).to(self.graph.device))
+        self._pictures = {}
+        self._singles(board)
+        ranked = self._kept(board)
+        self._score_top(ranked, engine)
+        if self.pairs and not any(e.reproduces for e in ranked):
+            pairs = pairs_of(self.singles)
+            self.searched += len(pairs)
+            for candidate, drawn in self._search_pictures(pairs):
+                board.add(candidate, drawn)
+            ranked = self._kept(board)
+            self._score_top(ranked, engine)
+        return ranked
+
+    def _kept(self, board: _Scoreboard) -> list[Explanation]:
+        """The explanations worth showing, best fit first, with their search-scale scores."""
+        score = board.score
         single = {c.faults[0]: c for c in score if len(c.faults) == 1}
 
-        solved = any(score[c][2] for c in self._visible)  # a single fault already reproduces the engine's picture
+        def needed(pair: Candidate) -> bool:  # a pair is an explanation of its own if it clearly beats its faults
+            return score[pair][1] >= max(score[single[f]][1] for f in pair.faults) + PAIR_GAIN_DB
 
-        def needed(pair: Candidate) -> bool:
-            """A pair is an explanation of its own only if no single fault reproduces the engine's picture within
-            8-bit noise (the simpler explanation wins) and its fit clearly beats both its faults'."""
-            best_alone = max(score[single[f]][1] for f in pair.faults)
-            return not solved and score[pair][1] >= best_alone + PAIR_GAIN_DB
-
-        kept = [c for c in distinct if (c in self._visible if len(c.faults) == 1 else needed(c))]
+        kept = [c for c in board.distinct if (c in self._visible if len(c.faults) == 1 else needed(c))]
         kept.sort(key=lambda c: (-score[c][1], -score[c][0]))
         invisible = {c.name for c in self.singles if c not in self._visible}
 
         def telling(names: list[str]) -> list[str]:  # (X + a fault that changes nothing is X: not worth a mention)
             return [n for n in names if not invisible.intersection(n.split(" + "))]
 
-        ranked = [Explanation(c, *score[c], exact=not self.sampled, same_picture=telling(distinct[c])) for c in kept]
-        self._score_top(ranked, engine)
-        return ranked
+        return [
+            Explanation(c, *score[c], exact=not self.sampled, same_picture=telling(board.distinct[c])) for c in kept
+        ]
 
     def _score_top(self, ranked: list[Explanation], engine: np.ndarray) -> None:
-        """SSIM for the top rows; on a sample, exact scores for the best CONFIRM (re-ranked among themselves)."""
+        """SSIM for the top rows; on a sample, exact scores for the best CONFIRM (re-ranked among themselves).
+        Full-size pictures already drawn in this diagnosis are reused."""
         top = ranked[: CONFIRM if self.sampled else SSIM_ROWS]
         engine_unit = as_float(engine)
         engine_levels = torch.from_numpy(np.ascontiguousarray(engine)).permute(2, 0, 1)[None]
-        self._pictures = dict(self._full_pictures([e.candidate for e in top]))
+        missing = [e.candidate for e in top if e.candidate not in self._pictures]
+        self._pictures.update(self._full_pictures(missing))
         for explanation in top:
             drawn = self._pictures[explanation.candidate]
             ours = as_float(drawn.picture)
