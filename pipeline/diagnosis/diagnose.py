@@ -195,7 +195,11 @@ class _Scoreboard:
 
 class Diagnoser:
     """Diagnoses engine pictures of one frame. Simulated pictures are kept when they are small, so
-    diagnosing several engine outputs of the same frame (a benchmark, the tests) costs the model runs once."""
+    diagnosing several engine outputs of the same frame (a benchmark, the tests) costs the model runs once.
+
+    `pytorch`, PyTorch's picture of the frame (uint8 (H, W, 3) at the engine's size) when the caller has
+    made it already (the bridge's own output for a COMPARE), saves the model run that decides "matches".
+    """
 
     def __init__(
         self,
@@ -206,6 +210,7 @@ class Diagnoser:
         pairs: bool = True,
         sample: bool | None = None,
         keep_pictures_mb: float = 256.0,
+        pytorch: np.ndarray | None = None,
     ) -> None:
         start = time.perf_counter()
         self.graph = graph
@@ -214,7 +219,12 @@ class Diagnoser:
         width, height = _size(image)
         self.engine_size = engine_size or (width, height)
         self.full = Simulator(graph, image, (self.engine_size[1], self.engine_size[0]))
-        self.pytorch = self.full.picture(AS_IS).picture
+        if pytorch is None:
+            self.pytorch = self.full.picture(AS_IS).picture
+        elif _size(pytorch) != self.engine_size:
+            raise ValueError(f"PyTorch's picture is {_size(pytorch)}, the engine's {self.engine_size}")
+        else:
+            self.pytorch = torch.from_numpy(np.ascontiguousarray(pytorch)).permute(2, 0, 1)[None].to(graph.device)
         self.singles = [Candidate((f,)) for f in candidate_faults(graph.contract, (width, height), graph.static_size)]
         if sample is None:
             sample = not _accelerated(graph) and width * height > CPU_FULL_PIXELS
@@ -460,7 +470,14 @@ def _summary(
 
 
 def diagnose(
-    graph: Graph, image: np.ndarray, engine: np.ndarray, *, pairs: bool = True, sample: bool | None = None
+    graph: Graph,
+    image: np.ndarray,
+    engine: np.ndarray,
+    *,
+    pairs: bool = True,
+    sample: bool | None = None,
+    pytorch: np.ndarray | None = None,
 ) -> Diagnosis:
-    """Diagnose one engine picture of one frame (both uint8 (H, W, 3), upright sRGB)."""
-    return Diagnoser(graph, image, _size(engine), pairs=pairs, sample=sample, keep_pictures_mb=64).diagnose(engine)
+    """Diagnose one engine picture of one frame (both uint8 (H, W, 3), upright sRGB); `pytorch`: see Diagnoser."""
+    diagnoser = Diagnoser(graph, image, _size(engine), pairs=pairs, sample=sample, keep_pictures_mb=64, pytorch=pytorch)
+    return diagnoser.diagnose(engine)
