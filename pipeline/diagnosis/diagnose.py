@@ -72,10 +72,10 @@ def is_match(ours: np.ndarray, theirs: np.ndarray) -> bool:
 def reproduces(drawn: Drawn, target: torch.Tensor) -> tuple[float, bool]:
     """How well a candidate's drawn picture fits the engine's (`target`: float (1, 3, H, W) in 0..255 levels): the
     PSNR of the distance from each engine value to the candidate's drift bounds, and whether it is within noise."""
-    target = target.double()
-    distance = (drawn.low.double() - target).clamp(min=0) + (target - drawn.high.double()).clamp(min=0)
-    mse = float((distance / 255.0).pow(2).mean())
-    return round(psnr_from_mse(mse), 4), _within_noise(mse, float((distance > MATCH_LEVELS).double().mean()))
+    target = target.float()  # (levels are exact in float32)
+    distance = (drawn.low.float() - target).clamp_(min=0) + (target - drawn.high.float()).clamp_(min=0)
+    mse = float(distance.square().mean(dtype=torch.float64)) / 255.0**2
+    return round(psnr_from_mse(mse), 4), _within_noise(mse, float((distance > MATCH_LEVELS).float().mean()))
 
 
 def _within_noise(mse: float, outliers: float) -> bool:
@@ -237,7 +237,6 @@ class Diagnoser:
             self.search = Simulator(graph, small, display, (sw / width, sh / height))
         else:
             self.search = self.full
-        self.search_pytorch = self.search.picture(AS_IS).picture if self.sampled else self.pytorch
         pixels = 3 * 3 * self.search.display[0] * self.search.display[1]  # (a picture and its two drift bounds)
         most = len(self.singles) ** 2 // 2 + len(self.singles) + 1
         self._cache: dict[Candidate, Drawn] | None = {} if pixels * most <= keep_pictures_mb * 2**20 else None
@@ -246,6 +245,10 @@ class Diagnoser:
         self.searched = 0  # candidates in the last search
         self._runs_counted = 0  # model runs already reported (the first diagnosis reports the set-up's too)
         self.setup_seconds = time.perf_counter() - start
+
+    def _search_pytorch(self) -> torch.Tensor:
+        """PyTorch's picture at the search scale (drawn when first needed: "matches" needs none)."""
+        return next(iter(self._search_pictures([AS_IS])))[1].picture if self.sampled else self.pytorch
 
     def _search_pictures(self, wanted: list[Candidate]) -> Iterator[tuple[Candidate, Drawn]]:
         """Pictures at the search scale, from the cache when they are there (and kept when there is a cache)."""
@@ -264,7 +267,7 @@ class Diagnoser:
         noise) is noted the first time: the others cannot explain anything alone, but they stay in pairs, where
         they can (no clamp after a range mismatch, half precision after a [0, 255] input)."""
         board.add(AS_IS, next(iter(self._search_pictures([AS_IS])))[1])
-        as_is = to_image(self.search_pytorch)
+        as_is = to_image(self._search_pytorch())
         visible = []
         for candidate, drawn in self._search_pictures(self.singles):
             board.add(candidate, drawn)

@@ -117,9 +117,9 @@ def engine_output(
 def quantize(unit: torch.Tensor, clamp: bool = True) -> torch.Tensor:
     """[0, 1] floats -> uint8 (round half to even). Unclamped values wrap around, as a C# (byte) cast does;
     NaN becomes 0 and infinities the nearest end."""
-    x = torch.nan_to_num(unit, nan=0.0, posinf=1.0, neginf=0.0)
+    x = unit if bool(torch.isfinite(unit).all()) else torch.nan_to_num(unit, nan=0.0, posinf=1.0, neginf=0.0)
     if clamp:
-        return x.clamp(0.0, 1.0).mul(255.0).round().to(torch.uint8)
+        return x.clamp(0.0, 1.0).mul_(255.0).round_().to(torch.uint8)
     levels = x.clamp(-1e6, 1e6).mul(255.0).round().to(torch.int64)
     return torch.remainder(levels, 256).to(torch.uint8)
 
