@@ -53,6 +53,7 @@ PAIR_GAIN_DB = 1.0
 LIKELY_GAIN_DB = 6.0  # a quarter of the squared error explained away
 CONFIRM = 3
 SSIM_ROWS = 3
+FIT_CAP_DB = psnr_from_mse(1 / 255**2)  # 48.13: a 1/255 difference everywhere, the floor of 8-bit noise
 CPU_FULL_PIXELS = 320 * 200
 SAMPLE_PIXELS = 320 * 180
 
@@ -92,7 +93,14 @@ class Explanation:
     ssim: float | None = None
     exact: bool = True  # scored at full size (False: on the downscaled sample only)
     same_picture: list[str] = field(default_factory=list)  # other candidates that draw the identical picture
-    alike: list[str] = field(default_factory=list)  # explanations ranked next whose pictures match within noise
+    # (the best only) explanations ranked next that the engine's picture cannot tell from this one: their pictures
+    # match this one's within 8-bit noise, or they reproduce the engine's picture as well
+    alike: list[str] = field(default_factory=list)
+
+    @property
+    def shown_fit(self) -> float:
+        """The fit as reported: at most FIT_CAP_DB, as any better fit is as good as 8-bit noise allows."""
+        return min(self.fit, FIT_CAP_DB)
 
     def to_dict(self, as_is_psnr: float) -> dict[str, Any]:
         return {
@@ -100,7 +108,7 @@ class Explanation:
             "name": self.candidate.name,
             "label": self.candidate.label,
             "psnr": round(self.psnr, 2),
-            "fit_db": round(self.fit, 2),
+            "fit_db": round(self.shown_fit, 2),
             "reproduces": self.reproduces,
             "ssim": None if self.ssim is None else round(self.ssim, 4),
             "gain_db": round(self.psnr - as_is_psnr, 2),
@@ -121,7 +129,7 @@ class Diagnosis:
     engine_size: tuple[int, int]
     as_is: dict[str, float]  # compare_images(PyTorch's output, the engine's)
     explanations: list[Explanation]
-    margin_db: float | None  # the best's fit over the runner-up's
+    margin_db: float | None  # the best's shown fit over the first runner-up's that is not alike
     fix: str | None
     pattern: ErrorPattern | None  # where the unexplained error sits
     search: dict[str, Any]
@@ -305,7 +313,7 @@ class Diagnoser:
         runner_up = None
         if best is not None and verdict != "unexplained":  # (a margin between non-explanations means nothing)
             runner_up = next((e for e in explanations[1:] if e.candidate.name not in best.alike), None)
-        margin = best.fit - runner_up.fit if best and runner_up else None
+        margin = best.shown_fit - runner_up.shown_fit if best and runner_up else None
         pattern = None
         if verdict == "unexplained":
             pattern = error_pattern(pytorch, engine)
@@ -406,7 +414,9 @@ class Diagnoser:
         if top:
             best = to_image(self._pictures[top[0].candidate].picture)
             top[0].alike = [
-                e.candidate.name for e in top[1:] if is_match(to_image(self._pictures[e.candidate].picture), best)
+                e.candidate.name
+                for e in top[1:]
+                if (top[0].reproduces and e.reproduces) or is_match(to_image(self._pictures[e.candidate].picture), best)
             ]
 
     def _verdict(self, ranked: list[Explanation], engine: np.ndarray, as_is_psnr: float, images: dict) -> str:
@@ -454,9 +464,9 @@ def _summary(
         )
     runner = ""
     if best is not None and runner_up is not None:
-        runner = f"; runner-up {runner_up.candidate.name}, {best.fit - runner_up.fit:.1f} dB behind"
+        runner = f"; runner-up {runner_up.candidate.name}, {best.shown_fit - runner_up.shown_fit:.1f} dB behind"
     if best is not None and best.alike:
-        runner += f"; {', '.join(best.alike)} draws the same picture within 8-bit noise"
+        runner += f"; {', '.join(best.alike)} fits the engine's picture as well (within 8-bit noise)"
     if verdict == "explained" and best is not None:
         scores = f"{as_is_db:.1f} dB as is, {best.psnr:.1f} dB with this fault"
         return f"{best.candidate.label}: {scores}{runner}. Fix: {best.candidate.fix}"
