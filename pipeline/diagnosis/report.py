@@ -92,7 +92,7 @@ def render_report(diagnosis: Diagnosis, title: str = "") -> str:
         margin = (
             ""
             if diagnosis.margin_db is None
-            else f" (the best's fit leads the first runner-up that looks different by {diagnosis.margin_db:.1f} dB)"
+            else f" (the best's fit leads the first runner-up the picture tells apart by {diagnosis.margin_db:.1f} dB)"
         )
         heading = (
             "Closest candidates (none reproduces the engine's picture)"
