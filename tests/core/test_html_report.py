@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import require_chromium
+from chromium_testing import require_chromium
 from PIL import Image
 
 from pipeline.core.chromium import ChromiumError, page_layout
