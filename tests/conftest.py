@@ -104,3 +104,31 @@ def fewshot_sequence(tmp_path: Path) -> Path:
         if i in (0, 7):
             save_png(root / "keyframes" / f"f{i}.png", paint(view), 1)
     return root
+
+
+def teacher_checkpoint(path: Path, seed: int = 0) -> Path:
+    """A fast-style 'teacher' with a visible, structured output (a fresh tiny TransformerNet's is nearly black):
+    its last convolution amplified around mid-grey."""
+    torch.manual_seed(seed)
+    model = create_model("tiny")
+    last = [m for m in model.modules() if isinstance(m, torch.nn.Conv2d)][-1]
+    with torch.no_grad():
+        last.weight.mul_(60.0)
+        last.bias.fill_(128.0)
+    return save_checkpoint(path, Checkpoint.from_model(model, preset="tiny", step=seed))
+
+
+@pytest.fixture
+def make_teacher(tmp_path: Path) -> Callable[..., Path]:
+    def make(seed: int = 0) -> Path:
+        return teacher_checkpoint(tmp_path / f"teacher_{seed}.pt", seed)
+
+    return make
+
+
+@pytest.fixture
+def level_dir(tmp_path: Path) -> Path:
+    """16 frames 48x32 of the built-in game level (three areas, the camera holding still in each)."""
+    from pipeline.training.level import write_level
+
+    return write_level(tmp_path / "level", count=16, width=48, height=32)

@@ -194,11 +194,13 @@ def evaluate(
     threshold: int = DEFAULT_THRESHOLD,
     examples: int = 3,
     progress: bool = True,
+    teacher_figures: ModelFigures | None = None,
 ) -> Evaluation:
     """Compare `student` with `teacher` on the frames in `frames` (see the module docstring).
 
     `limit`: only the first frames of the sequence. Multiply-adds and fps are at width x height.
     `examples`: how many scored frames keep their pictures (the worst, best and those between).
+    `teacher_figures`: the teacher's cost measured before (a benchmark comparing several students).
     """
     start = time.perf_counter()
     student = Path(student)
@@ -240,7 +242,7 @@ def evaluate(
         ]  # fmt: skip
     del stylizer
     student_figures = model_figures(student, width, height, fps_seconds)
-    teacher_figures = model_figures(teacher, width, height, fps_seconds)
+    teacher_figures = teacher_figures or model_figures(teacher, width, height, fps_seconds)
     return Evaluation(
         student_figures, teacher_figures, str(frames), len(paths), scores, keyframes, known, student_flicker,
         teacher_flicker, time.perf_counter() - start, pictures, warnings,

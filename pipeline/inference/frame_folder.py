@@ -75,7 +75,7 @@ def _captured(folder: Path, source: str | None) -> FrameSequence:
     by_index: dict[int, tuple[Path, str | None]] = {}
     for record in _manifest_records(folder / MANIFEST):
         path = folder / record["file"]
-        if path.is_file() and not path.name.startswith("."):
+        if path.name == record["file"] and path.is_file() and not path.name.startswith("."):  # names, not paths
             label = record.get("source")
             by_index[int(record["index"])] = (path, label if isinstance(label, str) else None)
     unlisted = 0

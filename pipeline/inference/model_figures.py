@@ -3,11 +3,11 @@
 Size and multiply-adds come from `info`'s code (`pipeline.models.info`, `pipeline.export.info`). Speed
 is measured, not estimated: one frame of the asked size is stylized through the same stylizers as
 `stylize` and `serve` (pixel conversions included), once to warm up, then again until `seconds`
-have passed (at least `MIN_RUNS` times); fps = runs / time. Backends: PyTorch and ONNX Runtime on
-the CPU, and both on CUDA when a GPU is there. A checkpoint is exported to a temporary .onnx for ONNX
-Runtime (`stylebridge export`'s own path, so a model that would not export says so); an .onnx has its
-network rebuilt from its metadata for PyTorch (the same architecture and sizes cost the same whatever
-the weights), when the metadata names one.
+have passed (at least `MIN_RUNS` times); fps = 1 / the median time of one frame. Backends: PyTorch
+and ONNX Runtime on the CPU, and both on CUDA when a GPU is there. A checkpoint is exported to a
+temporary .onnx for ONNX Runtime (`stylebridge export`'s own path, so a model that would not export
+says so); an .onnx has its network rebuilt from its metadata for PyTorch (the same architecture and
+sizes cost the same whatever the weights), when the metadata names one.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import torch
 
 from pipeline.core.contract import METADATA_PREFIX
@@ -36,7 +37,7 @@ from pipeline.models.info import model_info
 
 log = logging.getLogger(__name__)
 
-MIN_RUNS = 2
+MIN_RUNS = 3
 
 
 @dataclass
@@ -55,14 +56,17 @@ class ModelFigures:
 
 
 def measure_fps(stylize: Callable[[torch.Tensor], torch.Tensor], frame: torch.Tensor, seconds: float) -> float:
-    """Frames per second of `stylize` on `frame` (see the module docstring); the result is fetched to the CPU,
-    so a GPU's queued work is counted."""
+    """Frames per second of `stylize` on `frame` (see the module docstring): 1 / the median time of one frame,
+    which shrugs off moments when other work takes the machine. The result is fetched to the CPU, so a GPU's
+    queued work is counted."""
     stylize(frame).cpu()
-    runs, start = 0, time.perf_counter()
-    while runs < MIN_RUNS or time.perf_counter() - start < seconds:
+    times: list[float] = []
+    start = time.perf_counter()
+    while len(times) < MIN_RUNS or time.perf_counter() - start < seconds:
+        began = time.perf_counter()
         stylize(frame).cpu()
-        runs += 1
-    return runs / (time.perf_counter() - start)
+        times.append(time.perf_counter() - began)
+    return 1.0 / float(np.median(times))
 
 
 def _network(path: Path) -> tuple[StyleNet | None, str]:
