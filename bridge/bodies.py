@@ -35,7 +35,7 @@ class Capture:
 @dataclass(frozen=True)
 class Control:
     op: str
-    model: str | None  # load_model only
+    model: str | None  # load_model only (other ops check its type and drop it)
 
 
 def request_fields(header: Header, body: dict[str, Any] | None) -> Hello | Capture | Control | None:
@@ -59,7 +59,10 @@ def request_fields(header: Header, body: dict[str, Any] | None) -> Hello | Captu
             raise ProtocolError(
                 ErrorCode.BAD_REQUEST, f"unknown CONTROL op {op!r}; use {', '.join(CONTROL_OPS)}", header.seq
             )
-        return Control(op, fields.string("model", required=True) if op == "load_model" else None)
+        # `model` is a CONTROL field, so it is type-checked on every op (BAD_BODY like any mistyped field), though
+        # only load_model needs and uses it
+        model = fields.string("model", required=op == "load_model")
+        return Control(op, model if op == "load_model" else None)
     return None
 
 

@@ -1,83 +1,40 @@
 """A/B comparison of two renderings of the same frame (our model vs the engine's), on the unit range.
 
-SSIM is the usual Gaussian-window form (11x11, sigma 1.5, K1 0.01, K2 0.03, dynamic range 1),
-computed per RGB channel and averaged. PSNR is capped at PSNR_CAP dB so identical images give a
-finite number that JSON can carry.
+The metrics themselves (PSNR, SSIM) live in `pipeline.core.metrics` and the heatmap in
+`pipeline.core.pictures`, where the A/B diagnosis uses them too; this module re-exports them for the
+bridge and writes the visual: the two renderings and their heatmap side by side, each labelled,
+over the heatmap's fixed colour scale (`pipeline.core.pictures`: 1/255 rounding is dark purple,
+128 levels and more pale yellow, in every visual alike).
 """
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 
 import numpy as np
-import torch
-from torch.nn import functional as F
 
 from pipeline.core.contract import unit_to_uint8
 from pipeline.core.fileio import save_png
+from pipeline.core.metrics import PSNR_CAP, compare_images, ssim
+from pipeline.core.pictures import captioned, heat_legend, heatmap, side_by_side, stacked
 
-PSNR_CAP = 100.0
-SSIM_WINDOW, SSIM_SIGMA, SSIM_K1, SSIM_K2 = 11, 1.5, 0.01, 0.03
+__all__ = ["PSNR_CAP", "compare_images", "comparison_picture", "heatmap", "save_comparison", "ssim"]
 
-# anchor colours of the heatmap, from no difference (black) to the largest (white-yellow)
-HEAT_COLORS = np.array([[0, 0, 0], [80, 18, 123], [212, 72, 66], [252, 200, 40], [252, 255, 164]], np.float32)
-
-
-def _gaussian_window(size: int, sigma: float) -> torch.Tensor:
-    x = torch.arange(size, dtype=torch.float64) - (size - 1) / 2
-    g = torch.exp(-(x**2) / (2 * sigma**2))
-    return (g / g.sum()).float()
+PANEL_LABELS = ("PyTorch", "engine", "|difference|")
+MIN_PANEL = 160  # px: room for a panel's label
+GAP = 6  # px between panels
 
 
-def ssim(a: np.ndarray, b: np.ndarray) -> float:
-    """Mean SSIM of two (H, W, 3) float images in [0, 1] (window shrinks for images under 11 px)."""
-    x = torch.from_numpy(np.ascontiguousarray(a, np.float32)).permute(2, 0, 1).unsqueeze(0)
-    y = torch.from_numpy(np.ascontiguousarray(b, np.float32)).permute(2, 0, 1).unsqueeze(0)
-    size = min(SSIM_WINDOW, x.shape[2], x.shape[3])
-    size -= 1 - size % 2  # odd
-    g = _gaussian_window(size, SSIM_SIGMA * size / SSIM_WINDOW)
-    channels = x.shape[1]
-    rows = g.view(1, 1, size, 1).repeat(channels, 1, 1, 1)
-    cols = g.view(1, 1, 1, size).repeat(channels, 1, 1, 1)
-
-    def blur(t: torch.Tensor) -> torch.Tensor:
-        return F.conv2d(F.conv2d(t, rows, groups=channels), cols, groups=channels)
-
-    mu_x, mu_y = blur(x), blur(y)
-    var_x = blur(x * x) - mu_x**2
-    var_y = blur(y * y) - mu_y**2
-    cov = blur(x * y) - mu_x * mu_y
-    c1, c2 = SSIM_K1**2, SSIM_K2**2
-    ssim_map = ((2 * mu_x * mu_y + c1) * (2 * cov + c2)) / ((mu_x**2 + mu_y**2 + c1) * (var_x + var_y + c2))
-    return float(ssim_map.mean())
-
-
-def compare_images(ours: np.ndarray, theirs: np.ndarray) -> dict[str, float]:
-    """max abs, mean abs, PSNR (dB) and SSIM between two (H, W, 3) float images in [0, 1]."""
-    if ours.shape != theirs.shape:
-        raise ValueError(f"cannot compare images of shapes {ours.shape} and {theirs.shape}")
-    diff = np.abs(ours.astype(np.float64) - theirs.astype(np.float64))
-    mse = float(np.mean(diff**2))
-    psnr = PSNR_CAP if mse == 0 else min(PSNR_CAP, 10 * math.log10(1.0 / mse))
-    return {
-        "max_abs": float(diff.max()),
-        "mean_abs": float(diff.mean()),
-        "psnr": round(psnr, 4),
-        "ssim": ssim(ours, theirs),
-    }
-
-
-def heatmap(ours: np.ndarray, theirs: np.ndarray) -> np.ndarray:
-    """|ours - theirs| (max over channels) as a uint8 RGB heatmap, scaled to the largest difference."""
-    diff = np.abs(ours.astype(np.float32) - theirs.astype(np.float32)).max(axis=2)
-    scaled = diff / max(float(diff.max()), 1 / 255) * (len(HEAT_COLORS) - 1)
-    low = np.clip(np.floor(scaled).astype(int), 0, len(HEAT_COLORS) - 2)
-    t = (scaled - low)[..., None]
-    return np.clip(HEAT_COLORS[low] * (1 - t) + HEAT_COLORS[low + 1] * t, 0, 255).round().astype(np.uint8)
+def comparison_picture(ours: np.ndarray, theirs: np.ndarray) -> np.ndarray:
+    """[PyTorch | engine | |difference|] of two float (H, W, 3) renderings in [0, 1], labelled, with the heatmap's
+    colour scale under it. Frames narrower than MIN_PANEL px are enlarged by a whole factor (pixels stay square)."""
+    factor = max(1, -(-MIN_PANEL // ours.shape[1]))
+    panels = [unit_to_uint8(ours), unit_to_uint8(theirs), heatmap(ours, theirs)]
+    panels = [np.repeat(np.repeat(panel, factor, axis=0), factor, axis=1) for panel in panels]
+    strip = side_by_side([captioned(p, label) for p, label in zip(panels, PANEL_LABELS, strict=True)], GAP)
+    return stacked(strip, heat_legend(panels[2].shape[1]), bottom_align="right")
 
 
 def save_comparison(path: str | Path, ours: np.ndarray, theirs: np.ndarray) -> Path:
-    """Write [ours | theirs | heatmap] side by side as one PNG (atomically)."""
-    strip = np.concatenate([unit_to_uint8(ours), unit_to_uint8(theirs), heatmap(ours, theirs)], axis=1)
-    return save_png(path, strip, compress_level=1)
+    """Write `comparison_picture` as one PNG (atomically)."""
+    return save_png(path, comparison_picture(ours, theirs), compress_level=1)

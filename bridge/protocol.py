@@ -24,7 +24,10 @@ from bridge.compat import PROTOCOL_MAJOR, PROTOCOL_MINOR, understands, version_m
 MAGIC = b"SBRG"
 DEFAULT_ENDPOINT = "tcp://127.0.0.1:5556"
 DEFAULT_MAX_PIXELS = 4096 * 4096
-MAX_BODY_BYTES = 64 * 1024
+MAX_BODY_BYTES = 64 * 1024  # every body, requests and replies (the server keeps its replies within it)
+MAX_BODY_DEPTH = 32  # objects and arrays nested in a body, the body itself counting 1
+MAX_REPLY_TEXT = 1000  # code points a string keeps when a reply body is shortened to fit MAX_BODY_BYTES
+CUT_MARK = "\u2026"  # "…" ends a string that was cut
 _SURROGATE = re.compile("[\ud800-\udfff]")  # after JSON decoding, any of these is unpaired
 
 # magic, major, minor, type, flags, seq, width, height, pixel format, row order, colour encoding,
@@ -51,6 +54,12 @@ class MessageType(IntEnum):
     CONTROL_REPLY = 12
     PING = 13
     PONG = 14
+
+
+# what the server sends; encode_message keeps their bodies within MAX_BODY_BYTES
+REPLIES = frozenset({MessageType.HELLO_ACK, MessageType.RESULT, MessageType.DROPPED, MessageType.ERROR,
+                     MessageType.COMPARE_RESULT, MessageType.CAPTURE_ACK, MessageType.CONTROL_REPLY,
+                     MessageType.PONG})  # fmt: skip
 
 
 class PixelFormat(IntEnum):
@@ -219,14 +228,57 @@ def encode_body(body: dict[str, Any]) -> bytes:
     return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode()
 
 
+def reply_body(body: dict[str, Any]) -> bytes:
+    """A reply body's bytes, shortened as PROTOCOL.md's "Reply size" says when they would exceed MAX_BODY_BYTES:
+    some replies carry text or lists the server does not bound (an error naming every model in the folder, the
+    clients in stats, the folder's listing), and every reader refuses a larger body. First every string is cut to
+    MAX_REPLY_TEXT code points; if that is not enough, every top-level list keeps only its first n entries, n as
+    large as fits, and the body says `"truncated": true`."""
+    data = encode_body(body)
+    if len(data) <= MAX_BODY_BYTES:
+        return data
+    body = _cut_strings(body)
+    data = encode_body(body)
+    if len(data) <= MAX_BODY_BYTES:
+        return data
+    lists = [key for key, value in body.items() if isinstance(value, list)]
+
+    def first(n: int) -> bytes:
+        return encode_body({**body, **{key: body[key][:n] for key in lists}, "truncated": True})
+
+    kept, longest = -1, max((len(body[key]) for key in lists), default=0)  # first(kept) fits; first(longest) not
+    while longest - kept > 1:
+        middle = (kept + longest) // 2
+        if len(first(middle)) <= MAX_BODY_BYTES:
+            kept = middle
+        else:
+            longest = middle
+    if kept < 0:  # the server's bodies always fit once cut; a reply no reader would accept is never sent
+        raise ValueError(f"a reply body of {len(data)} bytes cannot be shortened to {MAX_BODY_BYTES}")
+    return first(kept)
+
+
+def _cut_strings(value: Any) -> Any:
+    """`value` with every string (not key) longer than MAX_REPLY_TEXT code points cut to that many, the last
+    being CUT_MARK. Recursive: reply bodies are the server's own, a few levels deep."""
+    if isinstance(value, str) and len(value) > MAX_REPLY_TEXT:
+        return value[: MAX_REPLY_TEXT - 1] + CUT_MARK
+    if isinstance(value, dict):
+        return {key: _cut_strings(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_cut_strings(item) for item in value]
+    return value
+
+
 def encode_message(message: Message) -> list[Any]:
-    """The multipart frames of `message` (image parts are passed through without copying)."""
+    """The multipart frames of `message` (image parts are passed through without copying). A reply's body is kept
+    within MAX_BODY_BYTES (`reply_body`); a request's is encoded as it is, and a server refuses it if too large."""
     layout = LAYOUTS[message.header.type]
     if len(message.images) != layout.images or (message.body is not None) != layout.body:
         raise ValueError(f"{message.header.type.name} carries {layout.images} image(s) and body={layout.body}")
     parts: list[Any] = [message.header.encode(), *message.images]
     if message.body is not None:
-        parts.append(encode_body(message.body))
+        parts.append(reply_body(message.body) if message.header.type in REPLIES else encode_body(message.body))
     return parts
 
 
@@ -275,24 +327,26 @@ def check_image_parts(header: Header, images: list[memoryview], max_pixels: int)
 
 
 def decode_body(data: memoryview, seq: int = 0) -> dict[str, Any]:
+    """A body frame checked as PROTOCOL.md's "JSON body frame" says; anything else is BAD_BODY."""
     if data.nbytes > MAX_BODY_BYTES:
         raise ProtocolError(
             ErrorCode.BAD_BODY, f"the JSON body is {data.nbytes} bytes; the limit is {MAX_BODY_BYTES}", seq
         )
     try:
-        body = json.loads(bytes(data).decode("utf-8"), parse_constant=_reject_constant)
-    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        body = json.loads(bytes(data).decode("utf-8"), parse_constant=_reject_constant, object_pairs_hook=_object)
+    except _RepeatedKey as exc:
+        raise ProtocolError(
+            ErrorCode.BAD_BODY, f"the key {exc.key[:40]!a} appears twice in one object; send each key once", seq
+        ) from None
+    except RecursionError:  # nesting far beyond the limit: the parser gave up before _check_value could count
+        raise ProtocolError(ErrorCode.BAD_BODY, _too_deep(), seq) from None
+    except (UnicodeDecodeError, ValueError) as exc:
         raise ProtocolError(ErrorCode.BAD_BODY, f"the body is not UTF-8 JSON ({exc})", seq) from None
     if not isinstance(body, dict):
         raise ProtocolError(ErrorCode.BAD_BODY, f"the body must be a JSON object, got {type(body).__name__}", seq)
-    text = _first_lone_surrogate(body)
-    if text is not None:
-        raise ProtocolError(
-            ErrorCode.BAD_BODY,
-            f"the body holds the string {text[:40]!a} with a lone UTF-16 surrogate (a \\uD800-\\uDFFF escape "
-            "without its pair), which is not Unicode text; send the character itself or a complete surrogate pair",
-            seq,
-        )
+    problem = _check_value(body)
+    if problem is not None:
+        raise ProtocolError(ErrorCode.BAD_BODY, problem, seq)
     return body
 
 
@@ -300,23 +354,50 @@ def _reject_constant(name: str) -> None:
     raise ValueError(f"{name} is not JSON")
 
 
-def _first_lone_surrogate(value: Any) -> str | None:
-    """The first string (key or value) holding a lone surrogate, or None.
+class _RepeatedKey(ValueError):
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
 
-    JSON's \\u escapes can spell half of a UTF-16 pair; Python decodes it into a string that cannot be
-    encoded as UTF-8 again, so it would fail later in every reply, log line or file it reached. Walked
-    without recursion: the parser already allowed the nesting depth, and this must not fail on it.
-    """
-    stack = [value]
+
+def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object, refusing a key given twice: JSON parsers disagree on which value wins (Python's and .NET's
+    keep the last, others the first), so a body with one would mean different things to different readers."""
+    body = dict(pairs)
+    if len(body) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise _RepeatedKey(key)
+            seen.add(key)
+    return body
+
+
+def _too_deep() -> str:
+    return (
+        f"the body nests objects and arrays deeper than {MAX_BODY_DEPTH} levels (the body itself is level 1); "
+        "flatten it"
+    )
+
+
+def _check_value(body: dict[str, Any]) -> str | None:
+    """What breaks the body rules beyond syntax, or None: nesting deeper than MAX_BODY_DEPTH, or a string (key or
+    value) holding a lone surrogate. JSON's \\u escapes can spell half of a UTF-16 pair; Python decodes it into a
+    string that cannot be encoded as UTF-8 again, so it would fail later in every reply, log line or file it reached.
+    Walked without recursion, so that no depth the parser allowed can make this fail."""
+    stack: list[tuple[Any, int]] = [(body, 1)]
     while stack:
-        item = stack.pop()
-        if isinstance(item, dict):
-            stack.extend(item.keys())
-            stack.extend(item.values())
-        elif isinstance(item, list):
-            stack.extend(item)
+        item, depth = stack.pop()
+        if isinstance(item, (dict, list)):
+            if depth > MAX_BODY_DEPTH:
+                return _too_deep()
+            children = [*item.keys(), *item.values()] if isinstance(item, dict) else item
+            stack.extend((child, depth + 1) for child in children)
         elif isinstance(item, str) and _SURROGATE.search(item):
-            return item
+            return (
+                f"the body holds the string {item[:40]!a} with a lone UTF-16 surrogate (a \\uD800-\\uDFFF escape "
+                "without its pair), which is not Unicode text; send the character itself or a complete surrogate pair"
+            )
     return None
 
 

@@ -2,6 +2,7 @@
 
     cli (pipeline/cli: the command and the demo)        top: may use everything
     bridge (the ZeroMQ server and client)   training   unity
+    diagnosis (the engine emulator and the A/B diagnosis)
     inference
     export
     models
@@ -25,8 +26,9 @@ ALLOWED: dict[str, set[str]] = {
     "inference": {"core", "models", "export"},
     "training": {"core", "models", "inference"},
     "unity": {"core", "models", "export"},
-    "bridge": {"core", "models", "export", "inference"},
-    "cli": {"core", "models", "export", "inference", "training", "unity", "bridge"},
+    "diagnosis": {"core", "models", "export", "inference"},
+    "bridge": {"core", "models", "export", "inference", "diagnosis"},
+    "cli": {"core", "models", "export", "inference", "training", "unity", "bridge", "diagnosis"},
 }
 
 

@@ -5,8 +5,9 @@ the Python tests do. `tests/bridge/test_protocol.py` checks them; with STYLEBRID
 rewrites them from the definitions here (after a deliberate protocol change).
 
 Most vectors are messages an implementation must decode and re-encode to the same bytes. A *refused*
-vector is a message a server must answer with an ERROR (its `error`): a body that is not Unicode, fields of
-the wrong type. Bodies that cannot be a Python dict on the wire (a lone surrogate) are given as raw bytes.
+vector is a message a server must answer with an ERROR (its `error`): a body that breaks the JSON body rules
+(a lone surrogate, a repeated key, nesting too deep, what strict JSON forbids) or fields of the wrong type.
+Bodies that cannot be a Python dict are given as raw bytes (`raw_body`).
 """
 
 from __future__ import annotations
@@ -17,7 +18,10 @@ from pathlib import Path
 from typing import Any
 
 from bridge.protocol import (
+    CUT_MARK,
     FLAG_SAVE_VISUAL,
+    MAX_BODY_DEPTH,
+    MAX_REPLY_TEXT,
     ColorEncoding,
     ErrorCode,
     Header,
@@ -68,6 +72,27 @@ ALL_CAPS = ["frame", "compare", "capture", "control", "rgba32", "rgb24", "bottom
 SURROGATE_MESSAGE = ("the body holds the string '\\ud800x' with a lone UTF-16 surrogate (a \\uD800-\\uDFFF escape "
                      "without its pair), which is not Unicode text; send the character itself or a complete "
                      "surrogate pair")  # fmt: skip
+
+
+STATS = {"capture": {"backlog": 1, "capacity": 16, "dir": "/data/captures", "next_index": 43},
+         "clients": ["unity"], "model": MODEL, "op": "stats",
+         "stats": {"counts": {"dropped": 3, "frames": 123, "results": 120}, "fps": 29.97,
+                   "stages": {"decode": STAGE, "encode": STAGE, "inference": STAGE, "postprocess": STAGE,
+                              "preprocess": STAGE}, "uptime_s": 42.5}}  # fmt: skip
+UNKNOWN_MODEL_MESSAGE = ("model 'nope.onnx' is not in the server's model folder; choose one of "
+                         + ", ".join(f"a_{i:04d}.onnx" for i in range(1, 1001)))  # fmt: skip
+
+
+def _cut(text: str) -> str:
+    return text[: MAX_REPLY_TEXT - 1] + CUT_MARK
+
+
+def _nested(levels: int) -> list[Any]:
+    """`levels` arrays, each holding the next; the innermost holds "frame"."""
+    value: list[Any] = ["frame"]
+    for _ in range(levels - 1):
+        value = [value]
+    return value
 
 
 def _ack_body(session: str, model: dict[str, Any], caps: list[str], max_in_flight: int = 2) -> dict[str, Any]:
@@ -172,16 +197,26 @@ GOLDEN: dict[str, Vector] = {
         Message(Header(MessageType.CONTROL, seq=12, t_client_us=2_600), body={"op": "stats"}),
         'CONTROL seq 12, op "stats"'),
     "control_reply_stats": Vector(
-        Message(Header(MessageType.CONTROL_REPLY, seq=12, **_times(2_600, 6_600, 6_610)),
-                body={"capture": {"backlog": 1, "capacity": 16, "dir": "/data/captures", "next_index": 43},
-                      "clients": ["unity"], "model": MODEL, "op": "stats",
-                      "stats": {"counts": {"dropped": 3, "frames": 123, "results": 120}, "fps": 29.97,
-                                "stages": {"decode": STAGE, "encode": STAGE, "inference": STAGE,
-                                           "postprocess": STAGE, "preprocess": STAGE}, "uptime_s": 42.5}}),
+        Message(Header(MessageType.CONTROL_REPLY, seq=12, **_times(2_600, 6_600, 6_610)), body=STATS),
         "CONTROL_REPLY for seq 12: counts, fps, the five stages, uptime, model, clients, capture"),
+    "control_reply_stats_truncated": Vector(
+        Message(Header(MessageType.CONTROL_REPLY, seq=12, **_times(2_600, 6_600, 6_611)),
+                body={**STATS, "clients": ["unity", "unity-2"], "truncated": True}),
+        "CONTROL_REPLY for seq 12 with more clients than fit in one body: the leading ones, `truncated` true"),
     "control_list_models": Vector(
         Message(Header(MessageType.CONTROL, seq=17, t_client_us=2_700), body={"op": "list_models"}),
         'CONTROL seq 17, op "list_models"'),
+    "control_reply_list_models_truncated": Vector(
+        Message(Header(MessageType.CONTROL_REPLY, seq=17, **_times(2_700, 6_700, 6_706)),
+                body={"models": [{"current": False, "name": "a_0001.onnx"}, {"current": False, "name": "a_0002.onnx"}],
+                      "op": "list_models", "truncated": True}),
+        "CONTROL_REPLY for seq 17 from a folder too big for one body: the leading models that fit, "
+        "`truncated` true (PROTOCOL.md, \"Reply size\")"),
+    "error_message_cut": Vector(
+        Message(Header(MessageType.ERROR, seq=13, code=ErrorCode.BAD_REQUEST, **_times(2_800, 6_800, 6_801)),
+                body={"code": "BAD_REQUEST", "message": _cut(UNKNOWN_MODEL_MESSAGE)}),
+        f"ERROR for seq 13, code 13 BAD_REQUEST, whose message was cut to {MAX_REPLY_TEXT} code points, the last "
+        "being \u2026 (PROTOCOL.md, \"Reply size\")"),
     "control_reply_list_models": Vector(
         Message(Header(MessageType.CONTROL_REPLY, seq=17, **_times(2_700, 6_700, 6_705)),
                 body={"models": [{"current": True, "name": "style.onnx"}, {"current": False, "name": "style_b.onnx"}],
@@ -220,6 +255,32 @@ GOLDEN: dict[str, Vector] = {
     "control_unknown_op": Vector(
         Message(Header(MessageType.CONTROL, seq=21, t_client_us=3_200), body={"op": "format_disk"}),
         'refused: CONTROL op "format_disk" (not an op): BAD_REQUEST', ErrorCode.BAD_REQUEST),
+    "control_stats_model_number": Vector(
+        Message(Header(MessageType.CONTROL, seq=22, t_client_us=3_300), body={"model": 5, "op": "stats"}),
+        "refused: CONTROL op \"stats\" with model 5: `model` is type-checked on every op, though only load_model "
+        "uses it", ErrorCode.BAD_BODY),
+    "hello_too_deep": Vector(
+        Message(Header(MessageType.HELLO, seq=23, t_client_us=3_400), body={"caps": _nested(MAX_BODY_DEPTH)}),
+        f"refused: HELLO whose caps nest {MAX_BODY_DEPTH} arrays, so the body is {MAX_BODY_DEPTH + 1} levels deep "
+        f"(the limit is {MAX_BODY_DEPTH}, the body itself being level 1)", ErrorCode.BAD_BODY),
+    "hello_repeated_key": Vector(
+        Message(Header(MessageType.HELLO, seq=24, t_client_us=3_500)),
+        'refused: HELLO with the key "client" twice in one object', ErrorCode.BAD_BODY,
+        b'{"client":"unity","client":"other"}'),
+    "hello_trailing_comma_object": Vector(
+        Message(Header(MessageType.HELLO, seq=25, t_client_us=3_600)),
+        "refused: HELLO whose object ends in a comma (`{...,}`)", ErrorCode.BAD_BODY, b'{"client":"unity",}'),
+    "hello_trailing_comma_array": Vector(
+        Message(Header(MessageType.HELLO, seq=26, t_client_us=3_700)),
+        "refused: HELLO whose caps list ends in a comma (`[...,]`)", ErrorCode.BAD_BODY, b'{"caps":["frame",]}'),
+    "hello_missing_comma": Vector(
+        Message(Header(MessageType.HELLO, seq=27, t_client_us=3_800)),
+        "refused: HELLO with two array items and no comma between them (in a key readers ignore)",
+        ErrorCode.BAD_BODY, b'{"client":"unity","x":[1 2]}'),
+    "hello_text_after_object": Vector(
+        Message(Header(MessageType.HELLO, seq=28, t_client_us=3_900)),
+        "refused: HELLO whose body frame holds a second object after the first", ErrorCode.BAD_BODY,
+        b'{"client":"unity"}{"caps":[]}'),
 }  # fmt: skip
 
 
@@ -268,35 +329,70 @@ def index() -> dict[str, Any]:
 
 README_TEXT = """# Bridge protocol golden vectors
 
-Encoded messages of the frame bridge protocol (`bridge/PROTOCOL.md`, version 1.0). The Python
-tests (`tests/bridge/test_protocol.py`) and the Unity package's C# tests both read every file.
-Generated by `tests/bridge/golden_vectors.py`; do not edit by hand.
+Test data for anyone implementing the stylebridge frame bridge protocol (`bridge/PROTOCOL.md`,
+version 1.0), in any language. Each `.bin` file is one encoded message; `index.json` says what it
+must decode to, or that it must be refused and with which error code. The Python tests
+(`tests/bridge/test_protocol.py`) and the Unity package's C# tests (`Tests/Editor/GoldenVectorTests.cs`)
+check both implementations against every file. The files are generated by
+`tests/bridge/golden_vectors.py`; do not edit them by hand.
 
 ## File format
 
-A `.bin` file holds one multipart ZeroMQ message (without the ROUTER identity frame): for each
-frame, a 4-byte little-endian length, then that many bytes. Frame 0 is the 56-byte header; then
-the image frames; then the JSON body if the type has one.
+A `.bin` file holds one multipart ZeroMQ message as a client or server sends it, without the
+ROUTER's identity frame: for each frame in order, its length as a 4-byte little-endian unsigned
+integer, then that many bytes. Nothing else: the file ends right after the last frame. Frame 0 is
+the 56-byte header; then come the message type's image frames; then its JSON body frame, if the
+type has one (PROTOCOL.md, "Message types").
 
-`index.json` maps each file name to what the file is and what a decoder must produce:
+## index.json
+
+One JSON object: file name (`hello.bin`) -> entry. Every entry has these keys:
 
 * `about`: one line saying what the message is;
-* `header`: the decoded header fields (enum names as strings);
-* `frames`: the length of every frame;
-* `body`: the JSON body as a JSON value, or null (no body, or one that is not valid: see `body_text`);
-* `error`: null for a valid message, which must decode and re-encode to the same header and image
-  bytes and an equal JSON body (the Python writer reproduces the body bytes too; see PROTOCOL.md for
-  its canonical form); else the name of the error code a server answers it with (the message is
-  *refused*: its body is not Unicode, or a field has the wrong type);
-* `body_text`, only on refused vectors whose body is not a valid JSON value for a strict reader: the
-  body frame's bytes as text (ASCII), e.g. with a `\\ud800` escape that has no pair.
+* `header`: the header's fields as a decoder must read them: integers, and the enum fields
+  (`type`, `pixel_format`, `row_order`, `color_encoding`) by their names in PROTOCOL.md (`FRAME`,
+  `RGBA32`, `BOTTOM_UP`, `LINEAR`);
+* `frames`: the length in bytes of every frame, in order;
+* `body`: the body frame's JSON value; null when the message has no body, or when its body frame
+  cannot be written as a JSON value (then `body_text` holds it);
+* `error`: null for a valid message; for a message a server must refuse, the name of the ERROR
+  code it answers (`BAD_BODY`, `BAD_REQUEST`);
+
+and, only on some refused entries, `body_text`: the body frame's bytes, which are ASCII, as a
+string. It is given where the body breaks a rule in a way a JSON value cannot show: a lone
+surrogate escape (`\\ud800`), a key given twice, a trailing comma, a missing comma, text after the
+object.
+
+## What to check
+
+For a **valid** vector (`error` null):
+
+1. split the file into frames; their lengths are `frames`;
+2. decode the message: it decodes without error, every header field equals `header`, and the
+   image frames are the bytes in the file;
+3. if it is a request (HELLO, CAPTURE, CONTROL), its body also passes the field rules of
+   PROTOCOL.md's "Request bodies";
+4. encode the decoded message again: the header frame and the image frames must be the file's
+   bytes exactly, and the body frame must hold a JSON value equal to `body`. Equal means: objects
+   with the same keys (in any order) and equal values, arrays with equal items in order, numbers
+   equal as numbers, strings equal code point for code point. A writer need not reproduce the
+   body's bytes (key order and number formatting are its own business); one that writes
+   PROTOCOL.md's canonical form (the Python writer's) does.
+
+For a **refused** vector (`error` not null), a server answers the message with an ERROR whose
+`code` is `error` and whose `seq` is the request's. The header always decodes (it equals
+`header`); the refusal comes from the body frame's rules (PROTOCOL.md, "JSON body frame": UTF-8,
+strict JSON, one object, no repeated key, at most 32 levels deep, no lone surrogate) or from its
+fields' rules ("Request bodies"). So a decoder plus the field checks must refuse it with that code;
+which of the two steps refuses it is the implementation's business.
 
 Reply vectors look like the server's real replies: they echo their request's `seq`, image fields
-and `t_client_us`, and carry server times (`tests/bridge/test_replies.py` checks a live server does);
-an ERROR to an unreadable header echoes only the `seq` (PROTOCOL.md, "Reply headers").
+and `t_client_us`, and carry the server's times; an ERROR to a request whose header could not be
+read echoes only the `seq` (PROTOCOL.md, "Reply headers"). A client reads them as the server
+sends them.
 
-All images are tiny: 4x2 pixels, bytes counting up from a start value so that a swapped channel,
-row or pixel shows.
+All images are tiny: 4x2 pixels whose bytes count up from a start value, so that a swapped
+channel, row or pixel shows as a wrong byte.
 
 ## Files
 

@@ -284,6 +284,7 @@ def _body(kind: str, body: dict[str, Any], **fields: Any) -> list[bytes]:
         (True, _body("CONTROL", {}), "BAD_BODY"),
         (True, _body("CONTROL", {"op": "load_model"}), "BAD_BODY"),
         (True, _body("CONTROL", {"op": "load_model", "model": 5}), "BAD_BODY"),
+        (True, _body("CONTROL", {"op": "stats", "model": 5}), "BAD_BODY"),  # `model` checked on every op
         (True, _body("CONTROL", {"op": "load_model", "model": "x.onnx"}), "BAD_REQUEST"),
     ],
 )

@@ -6,11 +6,12 @@ import numpy as np
 import pytest
 import torch
 
-from bridge.compare import PSNR_CAP, compare_images, heatmap, ssim
+from bridge.compare import GAP, PSNR_CAP, compare_images, comparison_picture, heatmap, ssim
 from bridge.pixels import frame_to_image, frame_to_unit, payload_array, unit_to_frame
 from bridge.protocol import ColorEncoding, Header, MessageType, PixelFormat, RowOrder
 from bridge.scheduler import Job, Scheduler
-from pipeline.core.contract import linear_to_srgb
+from pipeline.core.contract import linear_to_srgb, unit_to_uint8
+from pipeline.core.pictures import CAPTION_PX
 
 
 def _header(fmt: PixelFormat, rows: RowOrder, encoding: ColorEncoding, width: int, height: int) -> Header:
@@ -66,6 +67,26 @@ def test_heatmap_is_black_where_images_agree() -> None:
     heat = heatmap(a, b)
     assert heat.dtype == np.uint8 and heat.shape == (2, 3, 3)
     assert heat[0, 0].tolist() == [0, 0, 0] and heat[1, 2].sum() > 500
+
+
+def test_the_visual_labels_its_panels_and_keeps_rounding_noise_dark() -> None:
+    """[PyTorch | engine | |difference|] with a caption band each and the colour scale under them."""
+    rng = np.random.default_rng(0)
+    ours = rng.integers(0, 256, (30, 200, 3)).astype(np.float32) / 255
+    theirs = np.clip(ours + rng.integers(-1, 2, ours.shape) / 255, 0, 1)  # 1/255 rounding everywhere
+    theirs[:10, :20] = 1 - theirs[:10, :20]  # and one broken corner
+    visual = comparison_picture(ours, theirs)
+    heat = visual[CAPTION_PX : CAPTION_PX + 30, 2 * (200 + GAP) : 3 * 200 + 2 * GAP]
+    assert (heat == heatmap(ours, theirs)).all() and visual.shape[1] == 3 * 200 + 2 * GAP
+    assert heat[15:, 25:].max() < 80  # rounding noise: dark purple, not the scale's top as when scaled to the max
+    assert (heat[:10, :20].astype(int).sum(axis=2) > 400).mean() > 0.9  # the broken corner: bright
+    captions = visual[:CAPTION_PX, :200]
+    assert (captions < 128).any() and (captions > 250).mean() > 0.7  # dark text on white
+    legend = visual[CAPTION_PX + 30 :]
+    assert legend.shape[0] > 30 and len({tuple(c) for c in legend.reshape(-1, 3)}) > 50  # the scale's colours
+    narrow = comparison_picture(ours[:, :40], theirs[:, :40])  # small frames are enlarged for their labels
+    assert narrow[CAPTION_PX : CAPTION_PX + 120, : 4 * 40].shape == (120, 160, 3)
+    assert (narrow[CAPTION_PX : CAPTION_PX + 4, :4] == unit_to_uint8(ours[0, 0])).all()
 
 
 def test_scheduler_serves_clients_in_turn_and_keeps_only_the_newest_frame() -> None:

@@ -14,6 +14,7 @@ from bridge_testing import noise
 
 from bridge.backends import load_backend
 from bridge.client import BridgeClient, BridgeError, ServerError
+from bridge.compare import GAP
 from bridge.protocol import (
     HEADER,
     MAGIC,
@@ -30,6 +31,7 @@ from bridge.protocol import (
 from bridge.server import BridgeBindError, BridgeConfigError, BridgeServer, ServerConfig
 from pipeline.cli.main import main
 from pipeline.core.fileio import load_rgb, save_png
+from pipeline.core.pictures import CAPTION_PX
 from pipeline.core.synthetic import game_frame
 
 pytestmark = pytest.mark.timeout(120)
@@ -103,8 +105,8 @@ def test_compare_scores_our_own_result_as_identical(
     metrics = client.compare(frame, ours, RowOrder.BOTTOM_UP, save_visual=True)
     assert 0 < metrics["mean_abs"] < metrics["max_abs"] <= 1 and metrics["psnr"] < 40 and metrics["ssim"] < 1
     visual = load_rgb(metrics["visual"])
-    assert visual.shape == (24, 3 * 40, 3)
-    assert visual[-1, 80:].max() > 0 and visual[0, 80:].max() == 0  # bottom-up: the changed rows are at the bottom
+    heat = visual[CAPTION_PX : CAPTION_PX + 4 * 24, 2 * (4 * 40 + GAP) :][:, : 4 * 40]  # (40 px enlarged 4 times)
+    assert heat[-1].max() > 0 and heat[0].max() == 0  # bottom-up: the changed rows are at the bottom
 
 
 def test_a_flooding_client_gets_dropped_frames_and_the_newest_result(
@@ -298,6 +300,14 @@ def test_the_server_grants_at_most_two_frames_in_flight(start_server: StartServe
     assert connect(server.endpoint, max_in_flight=1).max_in_flight == 1
     with pytest.raises(BridgeConfigError, match="at least 1"):
         BridgeServer(load_backend("passthrough", None), ServerConfig(bind="tcp://127.0.0.1:0", max_in_flight=0))
+
+
+def test_serve_help_says_which_max_in_flight_values_mean_something_and_why(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["serve", "--help"])
+    flat = " ".join(capsys.readouterr().out.split())
+    assert "--max-in-flight {1,2}" in flat
+    assert "1 (lockstep" in flat and "or 2 (pipelined" in flat and "capped at 2" in flat and "(default: 2)" in flat
 
 
 @pytest.mark.parametrize("in_flight", [2, 4])

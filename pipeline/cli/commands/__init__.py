@@ -9,6 +9,7 @@ import argparse
 from collections.abc import Callable
 
 from pipeline.cli.commands import (
+    ab,
     bench,
     demo,
     deploy,
@@ -40,6 +41,7 @@ COMMANDS: list[Callable[[Subparsers], None]] = [
     serve.add_parser,
     keys.add_parser,
     info.add_parser,
+    ab.add_parser,
     bench.add_parser,
     unity.add_parser,
 ]

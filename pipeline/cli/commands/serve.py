@@ -39,7 +39,14 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--compare-dir", type=Path, metavar="DIR", help="where COMPARE side-by-side images go")
     parser.add_argument(
-        "--max-in-flight", type=int, default=ServerConfig.max_in_flight, help="frames each client may keep in flight"
+        "--max-in-flight",
+        type=int,
+        default=ServerConfig.max_in_flight,
+        metavar="{1,2}",
+        help="frames each client may keep in flight, granted at HELLO: 1 (lockstep: the next frame is sent when the "
+        "last result is back) or 2 (pipelined: the next frame waits on the server while one runs, the faster). "
+        "A larger value is capped at 2 with a warning: the server holds one running and one waiting frame per "
+        "client, so a third could only displace the waiting one and be dropped (bridge/PROTOCOL.md, rule 5)",
     )
     parser.add_argument("--no-watch", action="store_true", help="do not watch the model for changes")
     parser.add_argument(

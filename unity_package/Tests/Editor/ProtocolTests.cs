@@ -175,6 +175,56 @@ namespace StyleBridge.Tests
                 Encoding.Unicode.GetBytes("{\"reason\": \"x\"}")))), "UTF-16 is not UTF-8");
         }
 
+        /// <summary>A body <paramref name="depth"/> levels deep, the body itself being level 1.</summary>
+        static string Nested(int depth)
+        {
+            return "{\"x\": " + new string('[', depth - 2) + "{\"y\": 1}" + new string(']', depth - 2) + "}";
+        }
+
+        [Test]
+        public void BodiesNestAtMostThirtyTwoLevels()
+        {
+            Assert.AreEqual(32, JsonBody.MaxDepth);
+            foreach (var depth in new[] { 3, 31, 32 })
+                Assert.AreEqual(ErrorCode.Ok, BodyCode(Nested(depth)), "depth " + depth);
+            foreach (var depth in new[] { 33, 1000, 30000 })
+                Assert.AreEqual(ErrorCode.BadBody, BodyCode(Nested(depth)), "depth " + depth);
+            var deep = Assert.Throws<ProtocolException>(() => Codec.Decode(Parts(HelloHeader(), Encoding.UTF8.GetBytes(Nested(33)))));
+            StringAssert.Contains("deeper than 32 levels (the body itself is level 1)", deep.Reason);
+            Assert.AreEqual(42UL, deep.Seq);
+        }
+
+        [Test]
+        public void AKeyRepeatedInOneObjectIsABadBody()
+        {
+            foreach (var json in new[]
+                     {
+                         "{\"reason\": \"a\", \"reason\": \"b\"}", "{\"reason\": \"a\", \"reason\": \"a\"}",
+                         "{\"x\": {\"k\": 1, \"j\": 2, \"k\": 3}}", "{\"x\": [{\"a\": 1}, {\"a\": 1, \"a\": 1}]}",
+                         "{\"not a name\": 1, \"not a name\": 2}",
+                     })
+                Assert.AreEqual(ErrorCode.BadBody, BodyCode(json), json);
+            Assert.AreEqual(ErrorCode.Ok, BodyCode("{\"a\": {\"a\": {\"a\": 1}}, \"b\": [{\"a\": 1}, {\"a\": 2}], \"A\": 0}"),
+                "the same key in different objects, or in another case, is fine");
+            var twice = Assert.Throws<ProtocolException>(() => Codec.Decode(Parts(HelloHeader(),
+                Encoding.UTF8.GetBytes("{\"client\": \"a\", \"client\": \"b\"}"))));
+            StringAssert.Contains("the key 'client' appears twice in one object", twice.Reason);
+        }
+
+        [Test]
+        public void CommasStandOnlyBetweenValues()
+        {
+            foreach (var json in new[]
+                     {
+                         "{\"x\": 1,}", "{\"x\": [1,]}", "{\"x\": {\"y\": 1 , } }", "{\"x\": [1 2]}", "{\"x\": [{} {}]}",
+                         "{\"x\": [true false]}", "{\"x\": 1}{\"y\": 2}", "{\"x\": 1} []", "{,\"x\": 1}", "{\"x\": [,1]}",
+                         "{\"x\": [1,,2]}", "{\"x\": [[] []]}",
+                     })
+                Assert.AreEqual(ErrorCode.BadBody, BodyCode(json), json);
+            foreach (var json in new[] { "{\"x\": \",]}\", \"y\": [1, \"\\\",\"]}", "{\"x\": [[], [1, {\"z\": null}]], \"y\": \"[1,]\"}" })
+                Assert.AreEqual(ErrorCode.Ok, BodyCode(json), "commas and brackets in strings are text: " + json);
+        }
+
         [Test]
         public void JsonFilesMayBeLargerThanABody()
         {

@@ -109,14 +109,17 @@ namespace StyleBridge.Tests
             Assert.AreEqual("stats", Read<ControlBody>(MessageType.Control, "{\"op\": \"stats\"}").Op);
             var load = Read<ControlBody>(MessageType.Control, "{\"op\": \"load_model\", \"model\": \"b.onnx\"}");
             Assert.AreEqual("b.onnx", load.Model);
-            Assert.IsNull(Read<ControlBody>(MessageType.Control, "{\"op\": \"list_models\", \"model\": 5}").Model,
-                "`model` belongs to load_model; other ops do not read it (as the server)");
+            foreach (var json in new[] { "{\"op\": \"list_models\", \"model\": \"b.onnx\"}", "{\"op\": \"stats\", \"model\": null}" })
+                Assert.IsNull(Read<ControlBody>(MessageType.Control, json).Model, "only load_model uses `model`: " + json);
             foreach (var json in new[]
                      {
                          "{\"model\": \"style.onnx\"}", "{\"op\": null}", "{\"op\": 5}", "{\"op\": \"load_model\"}",
                          "{\"op\": \"load_model\", \"model\": 5}", "{\"op\": \"load_model\", \"model\": null}",
+                         "{\"op\": \"list_models\", \"model\": 5}", "{\"op\": \"stats\", \"model\": [\"b.onnx\"]}",
                      })
                 Assert.AreEqual(ErrorCode.BadBody, Refusal(MessageType.Control, json).Code, json);
+            StringAssert.Contains("`model` must be a string", Refusal(MessageType.Control, "{\"op\": \"stats\", \"model\": 5}").Reason,
+                "`model` is type-checked on every op, as the server checks it");
             var unknown = Refusal(MessageType.Control, "{\"op\": \"format_disk\"}");
             Assert.AreEqual(ErrorCode.BadRequest, unknown.Code);
             StringAssert.Contains("use stats, list_models, load_model", unknown.Reason);

@@ -5,7 +5,8 @@ using System.Runtime.Serialization;
 // The JSON bodies of PROTOCOL.md, one class per body, member names as on the wire. Members a body may omit (every
 // optional request field, visual_error) are EmitDefaultValue=false: null is not written, so an absent field stays
 // absent (for a request, absent and null both mean "not given"); members a reply sends as null (model for
-// passthrough, visual, contract, capture) are written as null. Request bodies are read with RequestBodies.Read.
+// passthrough, visual, contract, capture) are written as null. A reply shortened to fit 64 KiB (PROTOCOL.md, "Reply
+// size") says `truncated`: true; it is absent otherwise. Request bodies are read with RequestBodies.Read.
 // link.xml keeps these classes whole under IL2CPP (DataContractJsonSerializer finds them by reflection).
 namespace StyleBridge.Protocol
 {
@@ -138,6 +139,7 @@ namespace StyleBridge.Protocol
         [DataMember(Name = "model")] public ModelInfo Model;
         [DataMember(Name = "clients")] public List<string> Clients;
         [DataMember(Name = "capture")] public CaptureInfo Capture; // null when capture is off
+        [DataMember(Name = "truncated", EmitDefaultValue = false)] public bool? Truncated; // true: more clients than fit
     }
 
     [DataContract]
@@ -172,6 +174,7 @@ namespace StyleBridge.Protocol
     {
         [DataMember(Name = "op")] public string Op;
         [DataMember(Name = "models")] public List<ModelEntry> Models;
+        [DataMember(Name = "truncated", EmitDefaultValue = false)] public bool? Truncated; // true: more models than fit
     }
 
     [DataContract]

@@ -59,14 +59,20 @@ namespace StyleBridge.Protocol
     /// <summary>
     /// A JSON body checked as PROTOCOL.md's "JSON body frame" says, with its top-level members for the field rules
     /// (RequestBodies). The BCL's reader (JsonReaderWriterFactory, no hand-written parser) does the parsing; on top of
-    /// it this refuses what that reader lets through but the protocol does not: numbers outside RFC 8259's grammar
-    /// (NaN, Infinity, 01, 1.), text after the object, and strings or keys holding a lone UTF-16 surrogate (a
-    /// <c>\uD800</c> escape without its pair), which is not Unicode text. Everything refused is BAD_BODY.
-    /// Known leniency of the BCL reader that remains: a trailing comma (<c>{"a":1,}</c>) is accepted.
+    /// it this refuses what that reader lets through but the protocol does not. Before the reader, a scan of the
+    /// text's punctuation (strings skipped) refuses nesting deeper than <see cref="MaxDepth"/>, a comma not between
+    /// two values (<c>{"a":1,}</c>, <c>[1,]</c>), two values without a comma (<c>[1 2]</c>, <c>[{} {}]</c>, which the
+    /// reader merges) and anything after the object. While reading: numbers outside RFC 8259's grammar (NaN,
+    /// Infinity, 01, 1.), a key repeated in one object (readers disagree on which value wins), and strings or keys
+    /// holding a lone UTF-16 surrogate (a <c>\uD800</c> escape without its pair), which is not Unicode text.
+    /// Everything refused is BAD_BODY, as bridge/protocol.py refuses it.
     /// </summary>
     public sealed class JsonBody
     {
         public const int MaxBytes = 64 * 1024;
+
+        /// <summary>Objects and arrays nested in a body, the body itself counting 1.</summary>
+        public const int MaxDepth = 32;
 
         static readonly UTF8Encoding StrictUtf8 = new UTF8Encoding(false, true);
         static readonly char[] Whitespace = { ' ', '\t', '\r', '\n' };
@@ -102,6 +108,9 @@ namespace StyleBridge.Protocol
             var trimmed = text.Trim(Whitespace);
             if (trimmed.Length == 0 || trimmed[0] != '{')
                 throw Refuse("the body must be a JSON object", seq);
+            var problem = Punctuation(trimmed);
+            if (problem != null)
+                throw Refuse(problem, seq);
             var body = new JsonBody();
             try
             {
@@ -113,12 +122,10 @@ namespace StyleBridge.Protocol
             {
                 throw Refuse("the body is not UTF-8 JSON (" + exc.Message + ")", seq);
             }
-            if (trimmed[trimmed.Length - 1] != '}')
-                throw Refuse("the body is not UTF-8 JSON (text after the object)", seq);
             return body;
         }
 
-        /// <summary>The member with this key (the last one, if the key repeats), or null when absent.</summary>
+        /// <summary>The member with this key, or null when absent.</summary>
         public JsonValue this[string key]
         {
             get
@@ -163,6 +170,7 @@ namespace StyleBridge.Protocol
             public bool IsMember; // a key of an object (not an array item)
             public readonly StringBuilder Text = new StringBuilder();
             public List<JsonValue> Items;
+            public HashSet<string> Keys; // an object's keys so far
         }
 
         void Walk(XmlDictionaryReader reader, ulong seq)
@@ -180,9 +188,16 @@ namespace StyleBridge.Protocol
                             IsMember = open.Count > 0 && open[open.Count - 1].Type == JsonType.Object,
                         };
                         if (element.IsMember)
+                        {
                             CheckText(element.Key, seq);
+                            if (!open[open.Count - 1].Keys.Add(element.Key))
+                                throw Refuse("the key " + Ascii(element.Key, 40) + " appears twice in one object; " +
+                                             "send each key once", seq);
+                        }
                         if (element.Type == JsonType.Array && open.Count == 1)
                             element.Items = new List<JsonValue>();
+                        if (element.Type == JsonType.Object)
+                            element.Keys = new HashSet<string>(StringComparer.Ordinal);
                         open.Add(element);
                         if (reader.IsEmptyElement)
                             Close(open, seq);
@@ -214,6 +229,80 @@ namespace StyleBridge.Protocol
                 members[element.Key] = value;
             else if (open.Count == 2 && open[1].Items != null)
                 open[1].Items.Add(value);
+        }
+
+        enum Token
+        {
+            None,
+            Open, // { or [
+            Close, // } or ]
+            Comma,
+            Colon,
+            Value, // a string, number, true, false or null
+        }
+
+        /// <summary>
+        /// What is wrong with the text's punctuation, or null: nesting deeper than <see cref="MaxDepth"/>, a comma
+        /// not between two values, two values without a comma, text after the object. Only tokens are looked at
+        /// (strings skipped whole, other values as runs of characters); the reader checks the rest.
+        /// </summary>
+        static string Punctuation(string text)
+        {
+            var depth = 0;
+            var previous = Token.None;
+            for (var i = 0; i < text.Length; i++)
+            {
+                Token token;
+                switch (text[i])
+                {
+                    case ' ':
+                    case '\t':
+                    case '\r':
+                    case '\n':
+                        continue;
+                    case '{':
+                    case '[':
+                        token = Token.Open;
+                        break;
+                    case '}':
+                    case ']':
+                        token = Token.Close;
+                        break;
+                    case ',':
+                        token = Token.Comma;
+                        break;
+                    case ':':
+                        token = Token.Colon;
+                        break;
+                    case '"':
+                        for (i++; i < text.Length && text[i] != '"'; i++)
+                        {
+                            if (text[i] == '\\')
+                                i++;
+                        }
+                        token = Token.Value;
+                        break;
+                    default:
+                        while (i + 1 < text.Length && "{}[],:\" \t\r\n".IndexOf(text[i + 1]) < 0)
+                            i++;
+                        token = Token.Value;
+                        break;
+                }
+                if (depth == 0 && previous != Token.None)
+                    return "the body is not UTF-8 JSON (text after the object)";
+                var afterValue = previous == Token.Value || previous == Token.Close;
+                if ((token == Token.Open || token == Token.Value) && afterValue)
+                    return "the body is not UTF-8 JSON (a comma is missing between two values)";
+                if ((token == Token.Comma && !afterValue) || (token == Token.Close && previous == Token.Comma))
+                    return "the body is not UTF-8 JSON (a comma must stand between two values: no trailing comma)";
+                if (token == Token.Open && ++depth > MaxDepth)
+                    return "the body nests objects and arrays deeper than " + MaxDepth + " levels (the body " +
+                           "itself is level 1); flatten it";
+                if (token == Token.Close)
+                    depth--;
+                previous = token;
+            }
+            return null;
         }
 
         static JsonType TypeOf(string attribute)

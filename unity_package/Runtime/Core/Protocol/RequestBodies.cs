@@ -50,7 +50,9 @@ namespace StyleBridge.Protocol
                     if (!ControlOps.Contains(op))
                         throw new ProtocolException(ErrorCode.BadRequest, "unknown CONTROL op '" + op + "'; use " +
                                                                           string.Join(", ", ControlOps), message.Header.Seq);
-                    return new ControlBody { Op = op, Model = op == ControlBody.LoadModel ? fields.String("model", true) : null };
+                    // `model` is type-checked on every op (BAD_BODY like any mistyped field); only load_model needs and uses it
+                    var model = fields.String("model", op == ControlBody.LoadModel);
+                    return new ControlBody { Op = op, Model = op == ControlBody.LoadModel ? model : null };
                 }
                 default:
                     return null;
