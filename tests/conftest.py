@@ -120,10 +120,14 @@ def teacher_checkpoint(path: Path, seed: int = 0) -> Path:
     return save_checkpoint(path, Checkpoint.from_model(model, preset="tiny", step=seed))
 
 
-@pytest.fixture
-def make_teacher(tmp_path: Path) -> Callable[..., Path]:
+@pytest.fixture(scope="session")
+def make_teacher(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., Path]:
+    """make_teacher(seed) -> a teacher checkpoint (one file per seed for the whole session: tests only read it)."""
+    folder = tmp_path_factory.mktemp("teachers")
+
     def make(seed: int = 0) -> Path:
-        return teacher_checkpoint(tmp_path / f"teacher_{seed}.pt", seed)
+        path = folder / f"teacher_{seed}.pt"
+        return path if path.is_file() else teacher_checkpoint(path, seed)
 
     return make
 

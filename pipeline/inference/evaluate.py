@@ -284,5 +284,6 @@ def pooled_flicker(
 def example_indices(scores: list[FrameScore], count: int) -> list[int]:
     """Indices of `count` scores spread from the worst PSNR to the best (both included), worst first."""
     ranked = sorted(range(len(scores)), key=lambda i: scores[i].psnr)
-    picks = sorted({round(i * (len(ranked) - 1) / max(1, count - 1)) for i in range(min(count, len(ranked)))})
+    count = min(count, len(ranked))
+    picks = sorted({round(i * (len(ranked) - 1) / max(1, count - 1)) for i in range(count)})
     return [ranked[i] for i in picks]

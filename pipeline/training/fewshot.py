@@ -144,15 +144,15 @@ class FewShotTrainConfig:
     def _validate_data(self) -> None:
         chosen = self.keyframe_count is not None or self.keyframes_every is not None or bool(self.keyframes_at)
         if self.teacher is None:
-            if self.keyframes is None:
-                raise SettingsError(
-                    "`train fewshot` needs --keyframes DIR (the painted keyframes) or --teacher MODEL with --frames "
-                    "DIR (a fast-style model paints them), or --resume CHECKPOINT to continue a run with its settings"
-                )
             if chosen or self.capture_source:
                 raise SettingsError(
                     "--keyframes K, --keyframes-every, --keyframes-at and --capture-source choose frames for a teacher "
                     "to paint: add --teacher MODEL (a fast-style checkpoint or .onnx)"
+                )
+            if self.keyframes is None:
+                raise SettingsError(
+                    "`train fewshot` needs --keyframes DIR (the painted keyframes) or --teacher MODEL with --frames "
+                    "DIR (a fast-style model paints them), or --resume CHECKPOINT to continue a run with its settings"
                 )
             return
         if self.keyframes is not None:

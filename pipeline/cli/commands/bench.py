@@ -71,11 +71,11 @@ def add_distill_parser(kinds: argparse._SubParsersAction) -> None:
         help="few-shot students from a fast-style teacher with 1, 4, 16 keyframes: PSNR on unseen frames, flicker, fps",
         description=(
             "Does a small student need many keyframes to cover a whole level? A fast-style teacher (trained here "
-            "with random-filter VGG-19, or --teacher) paints K keyframes of the built-in game level (or --frames); "
-            "fewshot-small and fewshot-reference students are trained with each K for the same budget and "
-            "evaluated against the teacher: PSNR/SSIM on the frames no student trained on, flicker against the "
-            "teacher's, size and fps. On a CPU the defaults are small frames (128x72) and 40 s per student; on a "
-            "GPU, 512x288 frames and 1500 steps per student."
+            "with random-filter VGG-19, or --teacher) paints keyframes of the built-in game level (or --frames); "
+            "fewshot-small and fewshot-reference students are trained with 1, 4 and 16 keyframes for the same "
+            "budget and evaluated against the teacher: PSNR/SSIM on the frames no student trained on, flicker "
+            "against the teacher's, size and fps. On a CPU the defaults are small frames (128x72) and 40 s per "
+            "student; on a GPU, 512x288 frames and 1500 steps per student."
         ),
     )
     distill.add_argument("--frames", metavar="DIR", help="a folder of frames or a `serve --capture-dir` folder")

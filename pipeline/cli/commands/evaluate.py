@@ -9,6 +9,7 @@ from pathlib import Path
 from pipeline.cli.commands.common import add_device, resolution
 from pipeline.core.fileio import atomic_write_text
 from pipeline.inference.evaluate import evaluate
+from pipeline.inference.evaluate_report import write_evaluation_report
 from pipeline.inference.flicker import DEFAULT_THRESHOLD
 
 
@@ -63,7 +64,8 @@ def run(args: argparse.Namespace) -> int:
     numbers = json.dumps(result.to_dict(), indent=1)
     print(numbers if args.json else result.describe())
     if args.out:
+        report = write_evaluation_report(args.out, result)
         data = atomic_write_text(Path(args.out).with_suffix(".json"), numbers)
         if not args.json:
-            print(f"json:   {data}")
+            print(f"report: {report}\njson:   {data}")
     return 0
