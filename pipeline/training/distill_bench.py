@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+import torch
 
 from pipeline.core.fileio import load_rgb, save_png
 from pipeline.core.synthetic import mosaic_style
@@ -53,6 +54,7 @@ class DistillSettings:
     teacher_steps: int = 1500
     teacher_image_size: int = 256
     fps_seconds: float = 1.0
+    threads: int | None = None  # PyTorch CPU threads (None: PyTorch's choice); 1 on a machine shared with other jobs
     device: str = "auto"
     out: str | None = None  # keep every file here; None: a temporary folder
     progress: bool = True
@@ -62,8 +64,8 @@ class DistillSettings:
         """The defaults for where it runs: on a CPU, small frames and a short time budget per student."""
         if resolve_device(device).type == "cuda":
             return cls(device=device, **overrides)  # type: ignore[arg-type]
-        cpu = dict(steps=100_000, time_limit=40.0, level_size=(128, 72), level_frames=64, batch_size=8, lr=2e-3,
-                   teacher_steps=60, teacher_image_size=64, fps_seconds=0.5)  # fmt: skip
+        cpu = dict(steps=120, level_size=(128, 72), level_frames=64, batch_size=8, lr=2e-3, teacher_steps=60,
+                   teacher_image_size=64, fps_seconds=0.5)  # fmt: skip
         return cls(device=device, **{**cpu, **overrides})  # type: ignore[arg-type]
 
 
@@ -115,12 +117,13 @@ class DistillReport:
     def describe(self) -> str:
         s = self.settings
         width, height = self.frame_size
-        budget = f"{s.time_limit:g} s" if s.time_limit else f"{s.steps} steps"
+        budget = f"{s.steps} steps" + (f" (at most {s.time_limit:g} s)" if s.time_limit else "")
         cpu = resolve_device(s.device).type != "cuda"
         lines = [
             f"distill benchmark: {self.teacher_note}; {self.frame_count} frames {width}x{height} of {self.frames}",
             f"students trained for {budget} each ({s.batch_size} patches of 32 px per step, lr {s.lr:g}), "
             f"device {resolve_device(s.device)}"
+            + (f", {s.threads} PyTorch thread(s)" if s.threads else "")
             + (" (CPU: small frames and a short budget; run on a GPU for the full-size experiment)" if cpu else ""),
             f"held-out PSNR/SSIM: mean over the {self.scored} frames no student trained on; flicker over all "
             f"{self.frame_count} frames, 8-bit levels where the source holds still (source "
@@ -151,8 +154,17 @@ def train_teacher(folder: Path, frames: Path, s: DistillSettings) -> Path:
 
 def run_distill_benchmark(settings: DistillSettings) -> DistillReport:
     """Train and evaluate every student; returns the report (its `describe()` is what the command prints)."""
+    threads = torch.get_num_threads()
+    if settings.threads:
+        torch.set_num_threads(settings.threads)
+    try:
+        return _run(settings)
+    finally:
+        torch.set_num_threads(threads)
+
+
+def _run(s: DistillSettings) -> DistillReport:
     start = time.perf_counter()
-    s = settings
     with tempfile.TemporaryDirectory(prefix="stylebridge-distill-") as scratch:
         folder = Path(s.out or scratch)
         if s.frames:
@@ -178,7 +190,7 @@ def run_distill_benchmark(settings: DistillSettings) -> DistillReport:
                 config = FewShotTrainConfig(
                     out=str(run), frames=str(frames), teacher=str(teacher), teacher_cache=str(folder / "cache"),
                     keyframe_count=count, holdout_frames=s.holdout, preset=preset, batch_size=s.batch_size,
-                    lr=s.lr, max_steps=s.steps, time_limit=s.time_limit, patience=0, eval_every=max(1, s.steps // 10),
+                    lr=s.lr, max_steps=s.steps, time_limit=s.time_limit, patience=0, eval_every=max(1, s.steps // 4),
                     checkpoint_every=10**9, log_every=10**9, vgg_weights="random", seed=SEED, device=s.device,
                     progress=s.progress,
                 )  # fmt: skip

@@ -5,11 +5,16 @@ a PatchGAN discriminator, random patches of the keyframes (`fewshot_data.py`) an
 (`fewshot_losses.py`); one step is one discriminator step, then one generator step. The loop does the
 rest (device, AMP, resume, history, progress with patches/s, checkpoints with previews, time limit).
 
+With a `teacher` (a fast-style model) instead of a painter, the teacher paints chosen frames of the
+sequence and stylizes held-out frames that are never trained on (`fewshot_teacher.py`); the student's
+PSNR/SSIM against it there show on the progress bar, and previews are frame | teacher | student.
+
 Unlike the authors' script, a run stops by itself: after `max_steps`, at `time_limit`, or when the
-validation loss has not improved by `min_delta` (relative) for `patience` evaluations. With 2+
-keyframes the validation loss is the L1 error on one held-out keyframe (leave-one-out: by default
-the last painted keyframe is kept out of training and measured on the full frame); otherwise it is
-the mean training loss of the last `eval_every` steps. The discriminator, its optimizer and the
+validation loss has not improved by `min_delta` (relative) for `patience` evaluations. With a
+teacher the validation loss is the student's L1 against the teacher on the held-out frames; else,
+with 2+ keyframes, the L1 error on one held-out keyframe (leave-one-out: by default the last painted
+keyframe is kept out of training and measured on the full frame); otherwise the mean training loss
+of the last `eval_every` steps. The discriminator, its optimizer and the
 early-stopping state travel in each checkpoint's `trainer_state`, so `--resume` continues exactly.
 """
 

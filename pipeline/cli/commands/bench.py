@@ -74,7 +74,7 @@ def add_distill_parser(kinds: argparse._SubParsersAction) -> None:
             "with random-filter VGG-19, or --teacher) paints keyframes of the built-in game level (or --frames); "
             "fewshot-small and fewshot-reference students are trained with 1, 4 and 16 keyframes for the same "
             "budget and evaluated against the teacher: PSNR/SSIM on the frames no student trained on, flicker "
-            "against the teacher's, size and fps. On a CPU the defaults are small frames (128x72) and 40 s per "
+            "against the teacher's, size and fps. On a CPU the defaults are small frames (128x72) and 120 steps per "
             "student; on a GPU, 512x288 frames and 1500 steps per student."
         ),
     )
@@ -84,12 +84,21 @@ def add_distill_parser(kinds: argparse._SubParsersAction) -> None:
         "--presets", type=_names, metavar="LIST", help="student presets (default: fewshot-small,fewshot-reference)"
     )
     distill.add_argument("--keyframes", type=_counts, metavar="LIST", help="keyframe counts (default: 1,4,16)")
-    distill.add_argument("--steps", type=int, help="training steps per student (the budget without --time-limit)")
-    distill.add_argument("--time-limit", type=float, metavar="SECONDS", help="training seconds per student")
+    distill.add_argument("--steps", type=int, help="training steps per student: the budget")
+    distill.add_argument(
+        "--time-limit", type=float, metavar="SECONDS", help="also stop each student after this long (a time budget)"
+    )
     distill.add_argument("--size", type=resolution, metavar="WxH", help="frame size of the built-in level")
     distill.add_argument("--level-frames", type=int, metavar="N", help="frames of the built-in level")
     distill.add_argument("--teacher-steps", type=int, metavar="N", help="steps of the teacher trained here")
     distill.add_argument("--out", metavar="DIR", help="keep the level, teacher, students and cache here")
+    distill.add_argument(
+        "--threads",
+        type=int,
+        metavar="N",
+        help="PyTorch CPU threads; 1 on a machine shared with other jobs, where threads waiting for each other "
+        "make training many times slower (default: PyTorch's choice)",
+    )
     add_device(distill)
     distill.add_argument("--no-progress", dest="progress", action="store_false", help="no progress bars")
     distill.set_defaults(run=run_distill)
@@ -109,10 +118,8 @@ def run_distill(args: argparse.Namespace) -> int:
     given = {"frames": args.frames, "teacher": args.teacher, "presets": args.presets, "keyframes": args.keyframes,
              "steps": args.steps, "time_limit": args.time_limit, "level_size": args.size,
              "level_frames": args.level_frames, "teacher_steps": args.teacher_steps, "out": args.out,
-             "progress": args.progress}  # fmt: skip
+             "threads": args.threads, "progress": args.progress}  # fmt: skip
     overrides = {k: v for k, v in given.items() if v is not None}
-    if args.steps is not None and args.time_limit is None:
-        overrides["time_limit"] = None  # a step budget replaces the CPU's default time budget
     settings = DistillSettings.for_device(args.device, **overrides)
     print(run_distill_benchmark(settings).describe())
     return 0
