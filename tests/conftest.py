@@ -3,15 +3,14 @@ all made by the tests inside their own temporary folders."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
+from chromium_testing import require_chromium
 
-from pipeline.core.chromium import find_chromium
 from pipeline.core.fileio import save_png
 from pipeline.core.synthetic import game_frame, mosaic_style
 from pipeline.models import create_model
@@ -142,11 +141,4 @@ def level_dir(tmp_path: Path) -> Path:
 
 @pytest.fixture(scope="session")
 def chromium() -> str:
-    """Debian's chromium, for tests that render a report in a real browser. Skipped where it is missing,
-    except under CI (CI set), where a missing chromium fails the test: .ci/run installs it."""
-    binary = find_chromium()
-    if binary is None:
-        if os.environ.get("CI"):
-            pytest.fail("CI is set but chromium is not installed: .ci/run must `apt-get install -y chromium`")
-        pytest.skip("Debian's chromium is not installed (apt-get install chromium); CI installs it")
-    return binary
+    return require_chromium()

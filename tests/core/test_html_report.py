@@ -9,9 +9,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from chromium_testing import require_chromium
 from PIL import Image
 
-from pipeline.core.chromium import page_layout
+from pipeline.core.chromium import ChromiumError, page_layout
 from pipeline.core.html_report import (
     Markup,
     Num,
@@ -66,3 +67,15 @@ def test_chromium_reports_where_each_labelled_element_lands(tmp_path: Path) -> N
     one, two = images["one"], images["two"]
     assert one["natural"] == [40, 20] and abs(one["h"] / one["w"] - 0.5) < 0.02  # scaled up, aspect kept
     assert one["x"] + one["w"] <= two["x"] and abs(one["y"] - two["y"]) < 1  # side by side in the grid
+
+
+def test_a_missing_chromium_is_an_error_and_fails_in_ci(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))  # no chromium here
+    with pytest.raises(ChromiumError, match="apt-get install -y chromium"):
+        page_layout(write_html(tmp_path / "page.html", page("x", "")))
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="CI is set but chromium is not installed"):
+        require_chromium()
+    monkeypatch.setenv("CI", "")
+    with pytest.raises(pytest.skip.Exception, match="apt-get install chromium"):
+        require_chromium()
