@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 
 from bridge.backends import load_backend
 from bridge.client import BridgeClient
@@ -117,12 +118,15 @@ def test_help_explains_the_teacher_evaluate_and_bench_distill(capsys: pytest.Cap
 @pytest.mark.slow
 def test_bench_distill_prints_a_table_row_per_student(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     args = ["bench", "distill", "--presets", "fewshot-small", "--keyframes", "1,2", "--steps", "2", "--teacher-steps",
-            "2", "--level-frames", "12", "--size", "48x32", "--device", "cpu", "--no-progress", "--out",
-            str(tmp_path / "bench")]  # fmt: skip
+            "2", "--level-frames", "12", "--size", "48x32", "--device", "cpu", "--no-progress", "--threads", "1",
+            "--out", str(tmp_path / "bench")]  # fmt: skip
+    threads = torch.get_num_threads()
     assert main(args) == 0
+    assert torch.get_num_threads() == threads  # the benchmark's thread count is its own
     printed = capsys.readouterr().out
     rows = [line for line in printed.splitlines() if line.startswith("| fewshot-small |")]
     assert [row.split("|")[2].strip() for row in rows] == ["1", "2"]
     assert "| teacher: tiny |" in printed and "students trained for 2 steps each" in printed
+    assert "1 PyTorch thread(s)" in printed
     assert "CPU: small frames and a short budget" in printed and "12 frames 48x32 of the built-in game level" in printed
     assert (tmp_path / "bench" / "students" / "fewshot-small-2kf" / "final.pt").is_file()

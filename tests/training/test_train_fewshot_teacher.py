@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -123,14 +124,17 @@ def test_bad_teacher_settings_are_refused_before_any_work(
     level_dir: Path, make_teacher: Callable[..., Path], make_checkpoint: Callable[..., Path], tmp_path: Path
 ) -> None:
     teacher = make_teacher()
+    config = teacher_config(level_dir, teacher, tmp_path / "o")
     with pytest.raises(SettingsError, match="--teacher paints the keyframes: pass one"):
-        teacher_config(level_dir, teacher, tmp_path / "o", keyframes=str(level_dir)).validate()
+        replace(config, keyframes=str(level_dir)).validate()
     with pytest.raises(SettingsError, match="--teacher needs --frames DIR"):
-        teacher_config(level_dir, teacher, tmp_path / "o", frames=None).validate()
+        replace(config, frames=None).validate()
     with pytest.raises(SettingsError, match="add --teacher MODEL"):
-        teacher_config(level_dir, teacher, tmp_path / "o", teacher=None, keyframes="k").validate()
+        replace(config, teacher=None, keyframes="k").validate()
     with pytest.raises(SettingsError, match="--holdout names a painted keyframe"):
-        teacher_config(level_dir, teacher, tmp_path / "o", holdout="0003").validate()
+        replace(config, holdout="0003").validate()
+    with pytest.raises(SettingsError, match="--holdout-frames cannot be negative"):
+        replace(config, holdout_frames=-1).validate()
     with pytest.raises(TeacherError, match="trained by `train fewshot`"):
         train_fewshot(teacher_config(level_dir, make_checkpoint("fewshot-small"), tmp_path / "o"))
     assert not (tmp_path / "o").exists()
