@@ -145,7 +145,13 @@ def test_demo_runs_end_to_end_with_random_filters(tmp_path: Path, capsys: pytest
     assert main(["-q", *args, "--no-progress"]) == 0
     assert (out / "preview_sheet.png").is_file() and (out / "run" / "final.pt").is_file()
     assert load_checkpoint(out / "run" / "final.pt").step == 4
-    assert "contact sheet" in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert "contact sheet" in printed
+    # The demo ends with the server's diagnosis of its own A/B, then of a mis-configured engine, with a report.
+    assert "diagnosis      matches" in printed
+    assert "A/B, a mis-configured engine (output_range:0_1->-1_1 injected)" in printed
+    report = out / "ab" / "misconfigured_engine.html"
+    assert f"report         {report}" in printed and report.read_text().count("data:image/png;base64") >= 4
     assert len(list((out / "UnityProject" / "Assets" / "StyleBridge" / "Models").glob("demo_v0001.onnx"))) == 1
     assert load_rgb(out / "bridge_frame.png").shape == load_rgb(out / "data" / "test_frame.png").shape
     through_bridge, preview = load_rgb(out / "bridge_frame.png"), load_rgb(out / "run" / "final.png")

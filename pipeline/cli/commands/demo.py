@@ -49,17 +49,13 @@ def run(args: argparse.Namespace) -> int:
     result = run_demo(
         args.out, args.steps, args.image_size, vgg_weights=args.vgg_weights, device=args.device, progress=args.progress
     )
-    shipped, ab = result.shipped, result.shipped.ab_metrics
     print(
         f"\nstylebridge demo finished in {result.folder}/\n"
-        f"  checkpoint     {result.train.final_checkpoint}\n"
-        f"  preview        {result.train.preview}\n"
-        f"  contact sheet  {result.sheet}\n"
-        f"  loss network   {result.vgg_weights} VGG-19\n"
-        f"  throughput     {result.train.items_per_second:.1f} images/s\n"
-        f"  exported       {shipped.export.files.onnx} (validated, parity checked)\n"
-        f"  deployed       {shipped.deployment.onnx}\n"
-        f"  bridge frame   {shipped.bridge_frame} (RGBA32 bottom-up through the ZeroMQ bridge)\n"
-        f"  A/B PyTorch vs ONNX  max abs {ab['max_abs']:.4f}  PSNR {ab['psnr']:.1f} dB  SSIM {ab['ssim']:.5f}"
+        f"  checkpoint       {result.train.final_checkpoint}\n"
+        f"  preview          {result.train.preview}\n"
+        f"  contact sheet    {result.sheet}\n"
+        f"  loss network     {result.vgg_weights} VGG-19\n"
+        f"  throughput       {result.train.items_per_second:.1f} images/s\n"
+        f"{result.shipped.describe()}"
     )
     return 0
