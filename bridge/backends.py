@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -57,13 +57,23 @@ class Backend:
         return None if self.stylizer is None else self.stylizer.contract
 
     def info(self) -> dict[str, Any]:
+        """The `model` object of HELLO_ACK and CONTROL stats (without `generation`): `contract` is the model's own
+        (what the model file takes and returns); `served_contract` the one frames are served under, since the
+        server applies the model's contract itself (PROTOCOL.md rule 7)."""
         contract = self.contract
         return {
             "backend": self.kind,
             "model": self.path.name if self.path else None,  # null for passthrough, as PROTOCOL.md says
             "device": self.device,
             "contract": contract.to_dict() if contract else None,
+            "served_contract": served_contract(contract).to_dict() if contract else None,
         }
+
+
+def served_contract(model: PixelContract) -> PixelContract:
+    """What a client's frames and results are under: 8-bit values of [0, 1] (the model's ranges applied by the
+    server), any size (the server pads to the model's multiple and crops back)."""
+    return replace(model.as_unit_io(), size_multiple=1)
 
 
 def resolve_model_path(path: str | Path) -> Path:

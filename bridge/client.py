@@ -22,6 +22,7 @@ from bridge.compat import CLIENT_CAPABILITIES, minor_mismatch_warning
 from bridge.pixels import payload_array, pixel_format_of
 from bridge.protocol import (
     DEFAULT_ENDPOINT,
+    FLAG_DIAGNOSE,
     FLAG_SAVE_VISUAL,
     ColorEncoding,
     ErrorCode,
@@ -317,10 +318,12 @@ class BridgeClient:
         row_order: RowOrder = RowOrder.TOP_DOWN,
         color_encoding: ColorEncoding = ColorEncoding.SRGB,
         save_visual: bool = False,
+        diagnose: bool = False,
     ) -> dict[str, Any]:
-        """Metrics between the server model's output for `source` and the engine's output for it."""
+        """Metrics between the server model's output for `source` and the engine's output for it; with `diagnose`
+        (a server with the `diagnosis` capability) also `diagnosis`: why they differ and what to change."""
         images = [source, engine_output]
-        flags = FLAG_SAVE_VISUAL if save_visual else 0
+        flags = (FLAG_SAVE_VISUAL if save_visual else 0) | (FLAG_DIAGNOSE if diagnose else 0)
         message = self.frame_message(MessageType.COMPARE, images, row_order, color_encoding, flags=flags)
         return self.request(message).raise_for_error().body or {}
 

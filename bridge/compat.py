@@ -8,17 +8,21 @@ One place, mirrored by the C# client (`Compat.cs`), so both sides apply the same
 * new behaviour is announced as a capability in HELLO (`caps`) and HELLO_ACK (`caps`) and used only
   when both sides list it; unknown capabilities and unknown body fields are ignored.
 
-Revision history: 1.0, the first version.
+Revision history: 1.0, the first version. 1.1: COMPARE flag bit 1 asks for the A/B diagnosis, which
+COMPARE_RESULT carries in `diagnosis` (capability `diagnosis`); HELLO_ACK's `model` says under which
+contract frames are served (`served_contract`) beside the model's own (`contract`).
 """
 
 from __future__ import annotations
 
 PROTOCOL_MAJOR = 1
-PROTOCOL_MINOR = 0
+PROTOCOL_MINOR = 1
 
 # What the server handles: request kinds, then pixel formats, row orders and colour encodings beyond the
 # defaults (RGBA32 is always accepted; top-down and sRGB are the defaults).
-SERVER_CAPABILITIES = ("frame", "compare", "capture", "control", "rgba32", "rgb24", "bottom_up", "linear")
+SERVER_CAPABILITIES = (
+    "frame", "compare", "capture", "control", "rgba32", "rgb24", "bottom_up", "linear", "diagnosis",
+)  # fmt: skip
 # What the reference Python client sends.
 CLIENT_CAPABILITIES = ("frame", "compare", "capture", "control")
 

@@ -37,6 +37,7 @@ HEADER_SIZE = HEADER.size  # 56
 T_SEND_OFFSET = 48  # byte offset of t_send_us, stamped just before a reply leaves the server
 
 FLAG_SAVE_VISUAL = 1  # COMPARE: also write a side-by-side + heatmap PNG
+FLAG_DIAGNOSE = 2  # COMPARE (protocol 1.1): also diagnose why the engine's output differs (COMPARE_RESULT `diagnosis`)
 
 
 class MessageType(IntEnum):

@@ -20,10 +20,21 @@ import torch
 
 from bridge.backends import Backend, ModelSlot
 from bridge.compare import compare_images, save_comparison
+from bridge.diagnose import BUSY_REASON, PASSTHROUGH_REASON, DiagnosisJob, DiagnosisWorker
 from bridge.pixels import frame_to_unit, payload_array, unit_to_frame
-from bridge.protocol import FLAG_SAVE_VISUAL, ErrorCode, Header, Message, MessageType, encode_message, error_message
+from bridge.protocol import (
+    FLAG_DIAGNOSE,
+    FLAG_SAVE_VISUAL,
+    ErrorCode,
+    Header,
+    Message,
+    MessageType,
+    encode_message,
+    error_message,
+)
 from bridge.scheduler import Job, Scheduler
 from bridge.stats import Stats
+from pipeline.core.contract import unit_to_uint8
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +59,7 @@ class InferenceWorker:
         self.scheduler, self.slot, self.stats, self.send = scheduler, slot, stats, send
         self.compare_dir = compare_dir
         self._compares = itertools.count()
+        self.diagnoses = DiagnosisWorker(send)
         self._thread = threading.Thread(target=self._run, name="inference-worker", daemon=True)
         self._stopping = threading.Event()
         self._thread.start()
@@ -56,6 +68,7 @@ class InferenceWorker:
         self._stopping.set()
         self.scheduler.close()
         self._thread.join()
+        self.diagnoses.close()
 
     def _run(self) -> None:
         job = None
@@ -67,15 +80,18 @@ class InferenceWorker:
             # Claim the next job before this reply leaves: a frame already waiting now counts as running, so a
             # client that sends its next frame when this reply arrives never displaces it (PROTOCOL.md, "Pacing").
             done, job = job, self.scheduler.take(timeout=0)
-            self.send(done.client, reply)
+            if reply is not None:  # (None: a COMPARE being diagnosed, answered by the diagnosis worker)
+                self.send(done.client, reply)
 
-    def handle(self, job: Job) -> list:
+    def handle(self, job: Job) -> list | None:
         request: Request = job.payload
         header = request.message.header
         backend, generation = self.slot.current()
         try:
             if job.kind == "compare":
-                reply = self._compare(request, backend, generation)
+                reply = self._compare(job.client, request, backend, generation)
+                if reply is None:
+                    return None
             else:
                 reply = self._stylize(request, backend, generation)
         except Exception as exc:  # a model failing on one frame must not stop the server
@@ -109,7 +125,8 @@ class InferenceWorker:
         self.stats.count("results")
         return Message(header.reply(MessageType.RESULT, generation=generation, t_recv_us=request.t_recv_us), [payload])
 
-    def _compare(self, request: Request, backend: Backend, generation: int) -> Message:
+    def _compare(self, client: bytes, request: Request, backend: Backend, generation: int) -> Message | None:
+        """The COMPARE_RESULT; None when its diagnosis was handed to the diagnosis worker, which answers."""
         header = request.message.header
         source, engine = (payload_array(header, image) for image in request.message.images)
         ours = source if backend.passthrough else self._run_model(backend, source, header)
@@ -126,4 +143,13 @@ class InferenceWorker:
                 body["visual"] = str(save_comparison(self.compare_dir / name, ours_unit, engine_unit))
         self.stats.count("compares")
         reply = header.reply(MessageType.COMPARE_RESULT, generation=generation, t_recv_us=request.t_recv_us)
+        if header.flags & FLAG_DIAGNOSE:
+            if backend.passthrough:
+                body.update(diagnosis_error=PASSTHROUGH_REASON)
+            else:
+                frame = frame_to_unit(source, header)[0].permute(1, 2, 0).numpy()
+                pictures = (unit_to_uint8(frame), unit_to_uint8(ours_unit), unit_to_uint8(engine_unit))
+                if self.diagnoses.submit(DiagnosisJob(client, reply, body, backend, pictures)):
+                    return None
+                body.update(diagnosis_error=BUSY_REASON)
         return Message(reply, body=body)

@@ -107,6 +107,38 @@ def fewshot_sequence(tmp_path: Path) -> Path:
     return root
 
 
+def teacher_checkpoint(path: Path, seed: int = 0) -> Path:
+    """A fast-style 'teacher' with a visible, structured output (a fresh tiny TransformerNet's is nearly black):
+    its last convolution amplified around mid-grey."""
+    torch.manual_seed(seed)
+    model = create_model("tiny")
+    last = [m for m in model.modules() if isinstance(m, torch.nn.Conv2d)][-1]
+    with torch.no_grad():
+        last.weight.mul_(60.0)
+        last.bias.fill_(128.0)
+    return save_checkpoint(path, Checkpoint.from_model(model, preset="tiny", step=seed))
+
+
+@pytest.fixture(scope="session")
+def make_teacher(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., Path]:
+    """make_teacher(seed) -> a teacher checkpoint (one file per seed for the whole session: tests only read it)."""
+    folder = tmp_path_factory.mktemp("teachers")
+
+    def make(seed: int = 0) -> Path:
+        path = folder / f"teacher_{seed}.pt"
+        return path if path.is_file() else teacher_checkpoint(path, seed)
+
+    return make
+
+
+@pytest.fixture
+def level_dir(tmp_path: Path) -> Path:
+    """16 frames 48x32 of the built-in game level (three areas, the camera holding still in each)."""
+    from pipeline.training.level import write_level
+
+    return write_level(tmp_path / "level", count=16, width=48, height=32)
+
+
 @pytest.fixture(scope="session")
 def chromium() -> str:
     return require_chromium()

@@ -158,7 +158,5 @@ def summary(result: FewShotDemoResult) -> str:
         f"  painter flicker  {result.painter_flicker.flicker:.3f} levels (the painter run on each frame alone)\n"
         f"  contact sheet    {result.sheet}\n"
         f"  side by side     {', '.join(str(p) for p in result.side_by_side)}\n"
-        f"  exported         {result.shipped.export.files.onnx} (validated, parity checked)\n"
-        f"  deployed         {result.shipped.deployment.onnx}\n"
-        f"  bridge frame     {result.shipped.bridge_frame}"
+        f"{result.shipped.describe()}"
     )

@@ -14,11 +14,16 @@ future contract can differ explicitly):
 * ``color_encoding="srgb"``: values are sRGB-encoded, like the bytes of a PNG, not linear light.
 
 A range is given by name and is equivalent to a scale and bias applied to the unit range:
-``model_value = unit_value * scale + bias``.
+``model_value = unit_value * scale + bias``. `to_range` and `from_range` are the one implementation
+of that arithmetic: the contract's own conversions, the export wrapper of `--io unit` (which traces
+them into the graph, so they emit no multiplication by 1 and no addition of 0), the parity check,
+the stylizers and the engine emulator all go through them. `unit_scale_bias` gives the inverse as
+Unity's ToRenderTexture takes it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
 from typing import Any, TypeVar
 
@@ -48,6 +53,33 @@ Array = TypeVar("Array", np.ndarray, torch.Tensor)
 
 class ContractError(StylebridgeError, ValueError):
     """An image, tensor or stored contract does not satisfy a pixel contract."""
+
+
+def to_range(unit: Array, range_name: str) -> Array:
+    """Values in [0, 1] -> the range `range_name` (unit * scale + bias; only the steps that change something)."""
+    scale, bias = RANGES[range_name]
+    if scale != 1.0:
+        unit = unit * scale
+    if bias != 0.0:
+        unit = unit + bias
+    return unit
+
+
+def from_range(values: Array, range_name: str) -> Array:
+    """Values in the range `range_name` -> [0, 1] ((values - bias) / scale; no clamping)."""
+    scale, bias = RANGES[range_name]
+    if bias != 0.0:
+        values = values - bias
+    if scale != 1.0:
+        values = values / scale
+    return values
+
+
+def unit_scale_bias(range_name: str) -> tuple[float, float]:
+    """The (scale, bias) that map the range `range_name` to [0, 1], as ToRenderTexture(rt, 0, 0, scale, bias) takes
+    them (the inverse of the range's own scale and bias)."""
+    scale, bias = RANGES[range_name]
+    return 1.0 / scale, -bias / scale
 
 
 def _check_choice(field: str, value: str, choices: tuple[str, ...] | dict[str, Any]) -> None:
@@ -102,11 +134,16 @@ class PixelContract:
 
     def unit_to_input(self, unit: Array) -> Array:
         """Map values in [0, 1] to the network's input range."""
-        return unit * self.input_scale + self.input_bias
+        return to_range(unit, self.input_range)
 
     def output_to_unit(self, output: Array) -> Array:
         """Map the network's output range back to [0, 1] (no clamping)."""
-        return (output - self.output_bias) / self.output_scale
+        return from_range(output, self.output_range)
+
+    def run_unit_io(self, run: Callable[[torch.Tensor], torch.Tensor], unit: torch.Tensor) -> torch.Tensor:
+        """What a network with this contract computes as a unit-I/O graph (`--io unit`): [0, 1] mapped to its
+        input range, `run` (the network), its output mapped back to [0, 1] and clamped."""
+        return self.output_to_unit(run(self.unit_to_input(unit))).clamp(0.0, 1.0)
 
     def check_size(self, height: int, width: int) -> None:
         """Raise a ContractError that names valid sizes when H or W is not a size multiple."""

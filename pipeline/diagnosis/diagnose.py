@@ -53,6 +53,7 @@ PAIR_GAIN_DB = 1.0
 LIKELY_GAIN_DB = 6.0  # a quarter of the squared error explained away
 CONFIRM = 3
 SSIM_ROWS = 3
+FIT_CAP_DB = psnr_from_mse(1 / 255**2)  # 48.13: a 1/255 difference everywhere, the floor of 8-bit noise
 CPU_FULL_PIXELS = 320 * 200
 SAMPLE_PIXELS = 320 * 180
 
@@ -72,10 +73,10 @@ def is_match(ours: np.ndarray, theirs: np.ndarray) -> bool:
 def reproduces(drawn: Drawn, target: torch.Tensor) -> tuple[float, bool]:
     """How well a candidate's drawn picture fits the engine's (`target`: float (1, 3, H, W) in 0..255 levels): the
     PSNR of the distance from each engine value to the candidate's drift bounds, and whether it is within noise."""
-    target = target.double()
-    distance = (drawn.low.double() - target).clamp(min=0) + (target - drawn.high.double()).clamp(min=0)
-    mse = float((distance / 255.0).pow(2).mean())
-    return round(psnr_from_mse(mse), 4), _within_noise(mse, float((distance > MATCH_LEVELS).double().mean()))
+    target = target.float()  # (levels are exact in float32)
+    distance = (drawn.low.float() - target).clamp_(min=0) + (target - drawn.high.float()).clamp_(min=0)
+    mse = float(distance.square().mean(dtype=torch.float64)) / 255.0**2
+    return round(psnr_from_mse(mse), 4), _within_noise(mse, float((distance > MATCH_LEVELS).float().mean()))
 
 
 def _within_noise(mse: float, outliers: float) -> bool:
@@ -92,7 +93,14 @@ class Explanation:
     ssim: float | None = None
     exact: bool = True  # scored at full size (False: on the downscaled sample only)
     same_picture: list[str] = field(default_factory=list)  # other candidates that draw the identical picture
-    alike: list[str] = field(default_factory=list)  # explanations ranked next whose pictures match within noise
+    # (the best only) explanations ranked next that the engine's picture cannot tell from this one: their pictures
+    # match this one's within 8-bit noise, or they reproduce the engine's picture as well
+    alike: list[str] = field(default_factory=list)
+
+    @property
+    def shown_fit(self) -> float:
+        """The fit as reported: at most FIT_CAP_DB, as any better fit is as good as 8-bit noise allows."""
+        return min(self.fit, FIT_CAP_DB)
 
     def to_dict(self, as_is_psnr: float) -> dict[str, Any]:
         return {
@@ -100,7 +108,7 @@ class Explanation:
             "name": self.candidate.name,
             "label": self.candidate.label,
             "psnr": round(self.psnr, 2),
-            "fit_db": round(self.fit, 2),
+            "fit_db": round(self.shown_fit, 2),
             "reproduces": self.reproduces,
             "ssim": None if self.ssim is None else round(self.ssim, 4),
             "gain_db": round(self.psnr - as_is_psnr, 2),
@@ -121,7 +129,7 @@ class Diagnosis:
     engine_size: tuple[int, int]
     as_is: dict[str, float]  # compare_images(PyTorch's output, the engine's)
     explanations: list[Explanation]
-    margin_db: float | None  # the best's fit over the runner-up's
+    margin_db: float | None  # the best's shown fit over the first runner-up's that is not alike
     fix: str | None
     pattern: ErrorPattern | None  # where the unexplained error sits
     search: dict[str, Any]
@@ -166,9 +174,40 @@ def sample_size(width: int, height: int, budget: int = SAMPLE_PIXELS) -> tuple[i
     return (8 * int(width / k / 8) + width % 8, 8 * int(height / k / 8) + height % 8)
 
 
+class _Scoreboard:
+    """Candidates scored against the engine's picture (`target`, float (1, 3, H, W) levels) at the search scale.
+    Candidates drawing the identical picture are merged: the first keeps the score and lists the others."""
+
+    def __init__(self, target: torch.Tensor) -> None:
+        self.target = target
+        self.score: dict[Candidate, tuple[float, float, bool]] = {}  # every candidate: psnr, fit, reproduces
+        self.distinct: dict[Candidate, list[str]] = {}  # first candidate per picture -> the others drawing it
+        self._first_with: dict[float, Candidate] = {}
+        generator = torch.Generator().manual_seed(0)
+        self._weights = torch.rand(target.shape, generator=generator, dtype=torch.float64).to(target.device)
+
+    def add(self, candidate: Candidate, drawn: Drawn) -> None:
+        pixels = drawn.picture.double()
+        fingerprint = float((pixels * self._weights).sum())  # equal pictures, equal sums
+        first = self._first_with.get(fingerprint)
+        if first is not None:
+            self.score[candidate] = self.score[first]
+            if first is not AS_IS:  # (a fault that draws PyTorch's picture changes nothing here)
+                self.distinct[first].append(candidate.name)
+            return
+        self._first_with[fingerprint] = candidate
+        self.score[candidate] = (_psnr(pixels, self.target), *reproduces(drawn, self.target))
+        if candidate is not AS_IS:
+            self.distinct[candidate] = []
+
+
 class Diagnoser:
     """Diagnoses engine pictures of one frame. Simulated pictures are kept when they are small, so
-    diagnosing several engine outputs of the same frame (a benchmark, the tests) costs the model runs once."""
+    diagnosing several engine outputs of the same frame (a benchmark, the tests) costs the model runs once.
+
+    `pytorch`, PyTorch's picture of the frame (uint8 (H, W, 3) at the engine's size) when the caller has
+    made it already (the bridge's own output for a COMPARE), saves the model run that decides "matches".
+    """
 
     def __init__(
         self,
@@ -179,6 +218,7 @@ class Diagnoser:
         pairs: bool = True,
         sample: bool | None = None,
         keep_pictures_mb: float = 256.0,
+        pytorch: np.ndarray | None = None,
     ) -> None:
         start = time.perf_counter()
         self.graph = graph
@@ -187,7 +227,12 @@ class Diagnoser:
         width, height = _size(image)
         self.engine_size = engine_size or (width, height)
         self.full = Simulator(graph, image, (self.engine_size[1], self.engine_size[0]))
-        self.pytorch = self.full.picture(AS_IS).picture
+        if pytorch is None:
+            self.pytorch = self.full.picture(AS_IS).picture
+        elif _size(pytorch) != self.engine_size:
+            raise ValueError(f"PyTorch's picture is {_size(pytorch)}, the engine's {self.engine_size}")
+        else:
+            self.pytorch = torch.from_numpy(np.ascontiguousarray(pytorch)).permute(2, 0, 1)[None].to(graph.device)
         self.singles = [Candidate((f,)) for f in candidate_faults(graph.contract, (width, height), graph.static_size)]
         if sample is None:
             sample = not _accelerated(graph) and width * height > CPU_FULL_PIXELS
@@ -200,7 +245,6 @@ class Diagnoser:
             self.search = Simulator(graph, small, display, (sw / width, sh / height))
         else:
             self.search = self.full
-        self.search_pytorch = self.search.picture(AS_IS).picture if self.sampled else self.pytorch
         pixels = 3 * 3 * self.search.display[0] * self.search.display[1]  # (a picture and its two drift bounds)
         most = len(self.singles) ** 2 // 2 + len(self.singles) + 1
         self._cache: dict[Candidate, Drawn] | None = {} if pixels * most <= keep_pictures_mb * 2**20 else None
@@ -209,6 +253,10 @@ class Diagnoser:
         self.searched = 0  # candidates in the last search
         self._runs_counted = 0  # model runs already reported (the first diagnosis reports the set-up's too)
         self.setup_seconds = time.perf_counter() - start
+
+    def _search_pytorch(self) -> torch.Tensor:
+        """PyTorch's picture at the search scale (drawn when first needed: "matches" needs none)."""
+        return next(iter(self._search_pictures([AS_IS])))[1].picture if self.sampled else self.pytorch
 
     def _search_pictures(self, wanted: list[Candidate]) -> Iterator[tuple[Candidate, Drawn]]:
         """Pictures at the search scale, from the cache when they are there (and kept when there is a cache)."""
@@ -222,26 +270,20 @@ class Diagnoser:
         for candidate in wanted:
             yield candidate, cache[candidate]
 
-    def _candidates(self) -> Iterator[tuple[Candidate, Drawn]]:
-        """PyTorch's picture, then each single fault, then each pair.
-
-        Which singles change the picture visibly (beyond 8-bit noise) is noted on the way: the others
-        cannot explain anything alone, but they stay in pairs, where they can (no clamp after a range
-        mismatch, half precision after a [0, 255] input)."""
-        yield from self._search_pictures([AS_IS])
-        as_is = to_image(self.search_pytorch)
+    def _singles(self, board: _Scoreboard) -> None:
+        """Score PyTorch's picture and each single fault. Which singles change the picture visibly (beyond 8-bit
+        noise) is noted the first time: the others cannot explain anything alone, but they stay in pairs, where
+        they can (no clamp after a range mismatch, half precision after a [0, 255] input)."""
+        board.add(AS_IS, next(iter(self._search_pictures([AS_IS])))[1])
+        as_is = to_image(self._search_pytorch())
         visible = []
         for candidate, drawn in self._search_pictures(self.singles):
-            yield candidate, drawn
+            board.add(candidate, drawn)
             if self._visible is None and not is_match(to_image(drawn.picture), as_is):
                 visible.append(candidate)
         if self._visible is None:
             self._visible = visible
         self.searched = len(self._visible)
-        if self.pairs:
-            pairs = pairs_of(self.singles)
-            self.searched += len(pairs)
-            yield from self._search_pictures(pairs)
 
     def picture(self, faults: tuple[Fault, ...]) -> np.ndarray:
         """The full-size picture the engine shows under `faults` (uint8 (H, W, 3)), from the cache when there."""
@@ -271,7 +313,7 @@ class Diagnoser:
         runner_up = None
         if best is not None and verdict != "unexplained":  # (a margin between non-explanations means nothing)
             runner_up = next((e for e in explanations[1:] if e.candidate.name not in best.alike), None)
-        margin = best.fit - runner_up.fit if best and runner_up else None
+        margin = best.shown_fit - runner_up.shown_fit if best and runner_up else None
         pattern = None
         if verdict == "unexplained":
             pattern = error_pattern(pytorch, engine)
@@ -317,55 +359,49 @@ class Diagnoser:
         }
 
     def _rank(self, engine: np.ndarray) -> list[Explanation]:
-        target = _resample(engine, self.search.display).to(self.graph.device)
-        score: dict[Candidate, tuple[float, float, bool]] = {}  # every candidate (merged ones too): psnr, fit, agrees
-        distinct: dict[Candidate, list[str]] = {}  # first candidate per picture -> the others drawing it
-        first_with: dict[float, Candidate] = {}
-        weights: torch.Tensor | None = None
-        for candidate, drawn in self._candidates():
-            if weights is None:
-                generator = torch.Generator().manual_seed(0)
-                weights = torch.rand(drawn.picture.shape, generator=generator, dtype=torch.float64)
-                weights = weights.to(drawn.picture.device)
-            pixels = drawn.picture.double()
-            fingerprint = float((pixels * weights).sum())  # equal pictures, equal sums
-            if fingerprint in first_with:
-                first = first_with[fingerprint]
-                score[candidate] = score[first]
-                if first is not AS_IS:  # (a fault that draws PyTorch's picture changes nothing here)
-                    distinct[first].append(candidate.name)
-                continue
-            first_with[fingerprint] = candidate
-            score[candidate] = (_psnr(pixels, target), *reproduces(drawn, target))
-            if candidate is not AS_IS:
-                distinct[candidate] = []
+        """Singles first, confirmed at full size; pairs only when no single reproduces the engine's picture (the
+        simpler explanation wins, and the usual case, one fault, costs one model run per single fault)."""
+        board = _Scoreboard(_resample(engine, self.search.display).to(self.graph.device))
+        self._pictures = {}
+        self._singles(board)
+        ranked = self._kept(board)
+        self._score_top(ranked, engine)
+        if self.pairs and not any(e.reproduces for e in ranked):
+            pairs = pairs_of(self.singles)
+            self.searched += len(pairs)
+            for candidate, drawn in self._search_pictures(pairs):
+                board.add(candidate, drawn)
+            ranked = self._kept(board)
+            self._score_top(ranked, engine)
+        return ranked
+
+    def _kept(self, board: _Scoreboard) -> list[Explanation]:
+        """The explanations worth showing, best fit first, with their search-scale scores."""
+        score = board.score
         single = {c.faults[0]: c for c in score if len(c.faults) == 1}
 
-        solved = any(score[c][2] for c in self._visible)  # a single fault already reproduces the engine's picture
+        def needed(pair: Candidate) -> bool:  # a pair is an explanation of its own if it clearly beats its faults
+            return score[pair][1] >= max(score[single[f]][1] for f in pair.faults) + PAIR_GAIN_DB
 
-        def needed(pair: Candidate) -> bool:
-            """A pair is an explanation of its own only if no single fault reproduces the engine's picture within
-            8-bit noise (the simpler explanation wins) and its fit clearly beats both its faults'."""
-            best_alone = max(score[single[f]][1] for f in pair.faults)
-            return not solved and score[pair][1] >= best_alone + PAIR_GAIN_DB
-
-        kept = [c for c in distinct if (c in self._visible if len(c.faults) == 1 else needed(c))]
+        kept = [c for c in board.distinct if (c in self._visible if len(c.faults) == 1 else needed(c))]
         kept.sort(key=lambda c: (-score[c][1], -score[c][0]))
         invisible = {c.name for c in self.singles if c not in self._visible}
 
         def telling(names: list[str]) -> list[str]:  # (X + a fault that changes nothing is X: not worth a mention)
             return [n for n in names if not invisible.intersection(n.split(" + "))]
 
-        ranked = [Explanation(c, *score[c], exact=not self.sampled, same_picture=telling(distinct[c])) for c in kept]
-        self._score_top(ranked, engine)
-        return ranked
+        return [
+            Explanation(c, *score[c], exact=not self.sampled, same_picture=telling(board.distinct[c])) for c in kept
+        ]
 
     def _score_top(self, ranked: list[Explanation], engine: np.ndarray) -> None:
-        """SSIM for the top rows; on a sample, exact scores for the best CONFIRM (re-ranked among themselves)."""
+        """SSIM for the top rows; on a sample, exact scores for the best CONFIRM (re-ranked among themselves).
+        Full-size pictures already drawn in this diagnosis are reused."""
         top = ranked[: CONFIRM if self.sampled else SSIM_ROWS]
         engine_unit = as_float(engine)
         engine_levels = torch.from_numpy(np.ascontiguousarray(engine)).permute(2, 0, 1)[None]
-        self._pictures = dict(self._full_pictures([e.candidate for e in top]))
+        missing = [e.candidate for e in top if e.candidate not in self._pictures]
+        self._pictures.update(self._full_pictures(missing))
         for explanation in top:
             drawn = self._pictures[explanation.candidate]
             ours = as_float(drawn.picture)
@@ -378,7 +414,9 @@ class Diagnoser:
         if top:
             best = to_image(self._pictures[top[0].candidate].picture)
             top[0].alike = [
-                e.candidate.name for e in top[1:] if is_match(to_image(self._pictures[e.candidate].picture), best)
+                e.candidate.name
+                for e in top[1:]
+                if (top[0].reproduces and e.reproduces) or is_match(to_image(self._pictures[e.candidate].picture), best)
             ]
 
     def _verdict(self, ranked: list[Explanation], engine: np.ndarray, as_is_psnr: float, images: dict) -> str:
@@ -426,9 +464,9 @@ def _summary(
         )
     runner = ""
     if best is not None and runner_up is not None:
-        runner = f"; runner-up {runner_up.candidate.name}, {best.fit - runner_up.fit:.1f} dB behind"
+        runner = f"; runner-up {runner_up.candidate.name}, {best.shown_fit - runner_up.shown_fit:.1f} dB behind"
     if best is not None and best.alike:
-        runner += f"; {', '.join(best.alike)} draws the same picture within 8-bit noise"
+        runner += f"; {', '.join(best.alike)} fits the engine's picture as well (within 8-bit noise)"
     if verdict == "explained" and best is not None:
         scores = f"{as_is_db:.1f} dB as is, {best.psnr:.1f} dB with this fault"
         return f"{best.candidate.label}: {scores}{runner}. Fix: {best.candidate.fix}"
@@ -445,7 +483,14 @@ def _summary(
 
 
 def diagnose(
-    graph: Graph, image: np.ndarray, engine: np.ndarray, *, pairs: bool = True, sample: bool | None = None
+    graph: Graph,
+    image: np.ndarray,
+    engine: np.ndarray,
+    *,
+    pairs: bool = True,
+    sample: bool | None = None,
+    pytorch: np.ndarray | None = None,
 ) -> Diagnosis:
-    """Diagnose one engine picture of one frame (both uint8 (H, W, 3), upright sRGB)."""
-    return Diagnoser(graph, image, _size(engine), pairs=pairs, sample=sample, keep_pictures_mb=64).diagnose(engine)
+    """Diagnose one engine picture of one frame (both uint8 (H, W, 3), upright sRGB); `pytorch`: see Diagnoser."""
+    diagnoser = Diagnoser(graph, image, _size(engine), pairs=pairs, sample=sample, keep_pictures_mb=64, pytorch=pytorch)
+    return diagnoser.diagnose(engine)

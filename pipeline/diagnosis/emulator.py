@@ -20,7 +20,14 @@ import numpy as np
 import torch
 from torch.nn import functional as F
 
-from pipeline.core.contract import RANGES, PixelContract, image_to_unit_tensor, linear_to_srgb, srgb_to_linear
+from pipeline.core.contract import (
+    PixelContract,
+    from_range,
+    image_to_unit_tensor,
+    linear_to_srgb,
+    srgb_to_linear,
+    to_range,
+)
 from pipeline.diagnosis.faults import EngineSettings
 from pipeline.diagnosis.graphs import Graph
 from pipeline.inference.torch_stylizer import pad_to_multiple
@@ -82,8 +89,7 @@ def engine_input(frame: torch.Tensor, settings: EngineSettings, contract: PixelC
         x = _resize(x, (settings.fit[2], settings.fit[1]))
     else:
         raise ValueError(f"unknown fit {settings.fit!r}")
-    scale, bias = RANGES[settings.fed_range or contract.input_range]
-    return x * scale + bias, Fit(kind, (h, w), tuple(x.shape[-2:]))
+    return to_range(x, settings.fed_range or contract.input_range), Fit(kind, (h, w), tuple(x.shape[-2:]))
 
 
 def engine_output(
@@ -95,8 +101,7 @@ def engine_output(
 ) -> torch.Tensor:
     """The model's output -> the engine's picture (N, 3, H, W) as floats, before 8 bits (`quantize`),
     at `display` (H, W) if given."""
-    scale, bias = RANGES[settings.read_range or contract.output_range]
-    x = (y.float() - bias) / scale
+    x = from_range(y.float(), settings.read_range or contract.output_range)
     # a padded frame is cropped back; a cropped or stretched one is stretched back over the screen
     x = x[..., : fit.frame[0], : fit.frame[1]] if fit.kind in ("pad", "zero_pad") else _resize(x, fit.frame)
     if settings.output_flip:
@@ -112,9 +117,9 @@ def engine_output(
 def quantize(unit: torch.Tensor, clamp: bool = True) -> torch.Tensor:
     """[0, 1] floats -> uint8 (round half to even). Unclamped values wrap around, as a C# (byte) cast does;
     NaN becomes 0 and infinities the nearest end."""
-    x = torch.nan_to_num(unit, nan=0.0, posinf=1.0, neginf=0.0)
+    x = unit if bool(torch.isfinite(unit).all()) else torch.nan_to_num(unit, nan=0.0, posinf=1.0, neginf=0.0)
     if clamp:
-        return x.clamp(0.0, 1.0).mul(255.0).round().to(torch.uint8)
+        return x.clamp(0.0, 1.0).mul_(255.0).round_().to(torch.uint8)
     levels = x.clamp(-1e6, 1e6).mul(255.0).round().to(torch.int64)
     return torch.remainder(levels, 256).to(torch.uint8)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any
 
-from pipeline.core.contract import RANGES, PixelContract
+from pipeline.core.contract import RANGES, PixelContract, unit_scale_bias
 
 RANGE_LABELS = {"0_1": "[0, 1]", "0_255": "[0, 255]", "-1_1": "[-1, 1]"}
 SEED_MULTIPLE = 8  # the Unity tutorial rounds frame sizes down to multiples of 8
@@ -183,8 +183,8 @@ def input_range_fault(fed: str, expected: str) -> Fault:
 
 def output_range_fault(produced: str, read: str) -> Fault:
     """The graph produces range `produced`; ToRenderTexture was given the scale/bias of `read`."""
-    scale, bias = RANGES[produced]
-    call = f"ToRenderTexture(rt, 0, 0, {_num(1 / scale)}, {_num(-bias / scale)})"
+    scale, bias = unit_scale_bias(produced)
+    call = f"ToRenderTexture(rt, 0, 0, {_num(scale)}, {_num(bias)})"
     fix = f"the model outputs {RANGE_LABELS[produced]}: {call}"
     if produced != "0_1":
         fix += "; or re-export with --io unit and pass scale 1, bias 0"

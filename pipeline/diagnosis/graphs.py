@@ -25,6 +25,8 @@ from pipeline.export.exporter import IO_MODES, UnitIO
 from pipeline.export.runtime import contract_from_model, create_session, sidecar_path
 from pipeline.inference.device import resolve_device
 from pipeline.inference.files import is_onnx_file
+from pipeline.inference.onnx_stylizer import OnnxStylizer
+from pipeline.inference.torch_stylizer import TorchStylizer
 from pipeline.models import StyleNet
 from pipeline.models.checkpoint import load_checkpoint
 
@@ -55,6 +57,8 @@ class TorchGraph(Graph):
         if io_mode not in IO_MODES:
             raise ValueError(f"io_mode must be one of {', '.join(IO_MODES)}, got {io_mode!r}")
         self.device = torch.device(device)
+        if any(p.dtype != torch.float32 or p.device != self.device for p in net.parameters()):
+            net = copy.deepcopy(net)  # (a model served in half precision, or elsewhere, stays as it is)
         net = net.eval().float().to(self.device)
         self.module: nn.Module = UnitIO(net) if io_mode == "unit" else net
         self.contract = net.contract.as_unit_io() if io_mode == "unit" else net.contract
@@ -138,6 +142,23 @@ def half_storage(model: onnx.ModelProto) -> onnx.ModelProto:
     del graph.node[:]
     graph.node.extend(nodes)
     return model
+
+
+def graph_for(
+    model: Graph | StyleNet | TorchStylizer | OnnxStylizer | str | Path, io_mode: str = "unit", device: str = "auto"
+) -> Graph:
+    """The engine's model as a Graph, from whatever the caller holds: a Graph; an .onnx path, a stylizer of one
+    (their own contract; `io_mode` is ignored); a checkpoint path, a network, or a PyTorch stylizer of one (seen as
+    exported with `--io io_mode`)."""
+    if isinstance(model, Graph):
+        return model
+    if isinstance(model, OnnxStylizer):
+        return OnnxGraph(model.path, device)
+    if isinstance(model, TorchStylizer):
+        return TorchGraph(model.model, io_mode, model.device)
+    if isinstance(model, StyleNet):
+        return TorchGraph(model, io_mode, resolve_device(device))
+    return load_graph(model, io_mode, device)
 
 
 def load_graph(model: str | Path, io_mode: str = "unit", device: str = "auto") -> Graph:

@@ -38,8 +38,8 @@ TABLE_HEADER = ("#", "explanation", "PSNR dB", "SSIM", "gain dB", "fit dB", "rep
 FIT_NOTE = (
     "PSNR is PROTOCOL.md's, of the simulated picture against the engine's. Fit is the same PSNR once the "
     "differences that a 1/255 drift of the model's output can cause in that picture are forgiven (an output "
-    "fault can amplify the engine's float drift); it ranks the explanations. Reproduces: the engine's picture "
-    "is this one within 8-bit noise."
+    "fault can amplify the engine's float drift), shown up to 48.1 dB (a 1/255 difference everywhere); it ranks "
+    "the explanations. Reproduces: the engine's picture is this one within 8-bit noise."
 )
 
 
@@ -51,12 +51,12 @@ def _table(diagnosis: Diagnosis) -> Markup:
     ]  # fmt: skip
     for rank, explanation in enumerate(diagnosis.explanations[:ROWS], start=1):
         notes = [f"same picture: {', '.join(explanation.same_picture)}"] if explanation.same_picture else []
-        notes += [f"alike within 8-bit noise: {', '.join(explanation.alike)}"] if explanation.alike else []
+        notes += [f"fits as well within 8-bit noise: {', '.join(explanation.alike)}"] if explanation.alike else []
         same = f" <small>({text('; '.join(notes))})</small>" if notes else ""
         name = Markup(f"{text(explanation.candidate.label)} <code>{text(explanation.candidate.name)}</code>{same}")
         rows.append([
             str(rank), name, Num(explanation.psnr), Num(explanation.ssim, ".3f"),
-            Num(explanation.psnr - as_is["psnr"], "+.1f"), Num(explanation.fit),
+            Num(explanation.psnr - as_is["psnr"], "+.1f"), Num(explanation.shown_fit),
             "yes" if explanation.reproduces else "no", "full size" if explanation.exact else "sample",
         ])  # fmt: skip
     return Markup(table(TABLE_HEADER, rows, "explanations", best=1) + f"<p><small>{text(FIT_NOTE)}</small></p>")
@@ -92,7 +92,7 @@ def render_report(diagnosis: Diagnosis, title: str = "") -> str:
         margin = (
             ""
             if diagnosis.margin_db is None
-            else f" (the best's fit leads the first runner-up that looks different by {diagnosis.margin_db:.1f} dB)"
+            else f" (the best's fit leads the first runner-up the picture tells apart by {diagnosis.margin_db:.1f} dB)"
         )
         heading = (
             "Closest candidates (none reproduces the engine's picture)"

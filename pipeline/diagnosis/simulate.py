@@ -133,12 +133,14 @@ class Simulator:
 
     def _draw(self, y: torch.Tensor, settings: EngineSettings, fit: Fit) -> Drawn:
         drift = DRIFT_LEVELS / 255 * self.graph.contract.output_scale
-        drawn = torch.stack([
+        low, picture, high = (
             quantize(engine_output(y + shift, settings, self.graph.contract, fit, self.display), settings.clamp)
             for shift in (-drift, 0.0, drift)
-        ])  # fmt: skip
-        # (each output step is monotonic, so the ends bound the pixel; unclamped values wrap, hence min/max)
-        return Drawn(drawn[1], drawn.amin(0), drawn.amax(0))
+        )
+        if settings.clamp:  # every output step is monotonic: the ends bound each pixel
+            return Drawn(picture, low, high)
+        drawn = torch.stack([low, picture, high])  # (unclamped values wrap around in 8 bits)
+        return Drawn(picture, drawn.amin(0), drawn.amax(0))
 
     def picture(self, candidate: Candidate) -> Drawn:
         return next(self.pictures([candidate]))[1]

@@ -130,7 +130,7 @@ def evaluate(
             break
     margin = diagnosis.margin_db
     if rank is not None and rank > 1:
-        margin = diagnosis.explanations[rank - 1].fit - diagnosis.explanations[0].fit
+        margin = diagnosis.explanations[rank - 1].shown_fit - diagnosis.explanations[0].shown_fit
     best = diagnosis.best.psnr if diagnosis.best else None
     name = " + ".join(f.name for f in faults)
     return Row(model, io, name, expected, diagnosis.verdict, rank, same_as, margin, diagnosis.as_is["psnr"], best)

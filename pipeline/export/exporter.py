@@ -95,8 +95,8 @@ class ExportResult:
 class UnitIO(nn.Module):
     """A network wrapped in its contract: [0, 1] in, [0, 1] out (clamped), as the exported graph's I/O.
 
-    Only the arithmetic a range needs is emitted (TransformerNet: x*255 in, /255 out), all of it
-    Mul/Add/Sub/Div/Clip, which Barracuda imports.
+    The arithmetic is the contract's own (`PixelContract.run_unit_io`), which emits only what a range
+    needs (TransformerNet: x*255 in, /255 out), all of it Mul/Add/Sub/Div/Clip, which Barracuda imports.
     """
 
     def __init__(self, net: StyleNet) -> None:
@@ -105,17 +105,7 @@ class UnitIO(nn.Module):
         self.contract = net.contract
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        c = self.contract
-        if c.input_scale != 1.0:
-            x = x * c.input_scale
-        if c.input_bias != 0.0:
-            x = x + c.input_bias
-        y = self.net(x)
-        if c.output_bias != 0.0:
-            y = y - c.output_bias
-        if c.output_scale != 1.0:
-            y = y / c.output_scale
-        return y.clamp(0.0, 1.0)
+        return self.contract.run_unit_io(self.net, x)
 
 
 def export_onnx(

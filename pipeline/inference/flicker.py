@@ -104,12 +104,10 @@ def measure_flicker(
             f"{len(missing)} source frames have no stylized frame of the same name in {stylized_dir} "
             f"(first: {', '.join(missing[:3])}); stylize the whole sequence first"
         )
-    return flicker_of_arrays(
-        _LazyFrames([styled[p.stem] for p in source_frames]), _LazyFrames(source_frames), threshold
-    )
+    return flicker_of_arrays(LazyFrames([styled[p.stem] for p in source_frames]), LazyFrames(source_frames), threshold)
 
 
-class _LazyFrames(Sequence[np.ndarray]):
+class LazyFrames(Sequence[np.ndarray]):
     """Frames read from disk when indexed or iterated, so a long sequence never sits in memory."""
 
     def __init__(self, paths: list[Path]) -> None:

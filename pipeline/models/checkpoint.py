@@ -174,7 +174,7 @@ def _parse_native(data: dict[str, Any], origin: str) -> Checkpoint:
             f"version {CHECKPOINT_VERSION}. Use a matching stylebridge release."
         )
     try:
-        return Checkpoint(
+        checkpoint = Checkpoint(
             architecture=data["architecture"],
             config=dict(data["config"]),
             contract=PixelContract.from_dict(data["contract"]),
@@ -189,6 +189,31 @@ def _parse_native(data: dict[str, Any], origin: str) -> Checkpoint:
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise CheckpointError(f"{origin} is a damaged stylebridge checkpoint: missing or bad {exc}") from exc
+    _check_contract(checkpoint, origin)
+    return checkpoint
+
+
+def _check_contract(checkpoint: Checkpoint, origin: str) -> None:
+    """The contract a checkpoint stores must be its architecture's: the network is rebuilt from the
+    architecture, so a different stored contract would be silently overridden, and pixels fed in
+    or read out in the wrong range."""
+    architecture = ARCHITECTURES.get(checkpoint.architecture)
+    if architecture is None or checkpoint.contract == architecture.contract:
+        return  # (an unknown architecture is reported when the network is built)
+    stored, own = checkpoint.contract, architecture.contract
+    differences = ", ".join(
+        f"{name} {stored.to_dict()[name]!r} (the architecture's: {value!r})"
+        for name, value in own.to_dict().items()
+        if stored.to_dict()[name] != value
+    )
+    raise CheckpointError(
+        f"{origin} stores a pixel contract that {checkpoint.architecture} does not have: {differences}. "
+        "stylebridge rebuilds the network from its architecture, so it would feed and read pixels in the "
+        "architecture's ranges, not the ones these weights were saved with. If the weights were trained in "
+        "the architecture's ranges, re-save the checkpoint with them (Checkpoint.contract = "
+        f"ARCHITECTURES[{checkpoint.architecture!r}].contract, then save_checkpoint); otherwise use the "
+        "stylebridge release that wrote it"
+    )
 
 
 def checkpoint_from_state_dict(state_dict: dict[str, torch.Tensor], origin: str = "state_dict") -> Checkpoint:

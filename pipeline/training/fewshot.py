@@ -5,11 +5,16 @@ a PatchGAN discriminator, random patches of the keyframes (`fewshot_data.py`) an
 (`fewshot_losses.py`); one step is one discriminator step, then one generator step. The loop does the
 rest (device, AMP, resume, history, progress with patches/s, checkpoints with previews, time limit).
 
+With a `teacher` (a fast-style model) instead of a painter, the teacher paints chosen frames of the
+sequence and stylizes held-out frames that are never trained on (`fewshot_teacher.py`); the student's
+PSNR/SSIM against it there show on the progress bar, and previews are frame | teacher | student.
+
 Unlike the authors' script, a run stops by itself: after `max_steps`, at `time_limit`, or when the
-validation loss has not improved by `min_delta` (relative) for `patience` evaluations. With 2+
-keyframes the validation loss is the L1 error on one held-out keyframe (leave-one-out: by default
-the last painted keyframe is kept out of training and measured on the full frame); otherwise it is
-the mean training loss of the last `eval_every` steps. The discriminator, its optimizer and the
+validation loss has not improved by `min_delta` (relative) for `patience` evaluations. With a
+teacher the validation loss is the student's L1 against the teacher on the held-out frames; else,
+with 2+ keyframes, the L1 error on one held-out keyframe (leave-one-out: by default the last painted
+keyframe is kept out of training and measured on the full frame); otherwise the mean training loss
+of the last `eval_every` steps. The discriminator, its optimizer and the
 early-stopping state travel in each checkpoint's `trainer_state`, so `--resume` continues exactly.
 """
 
@@ -38,16 +43,19 @@ from pipeline.models.registry import presets_for, resolve
 from pipeline.training import settings as run_settings
 from pipeline.training.fewshot_data import FewShotLayout, Keyframe, PatchSampler, load_input, resolve_layout
 from pipeline.training.fewshot_losses import FewShotLoss, LossWeights
+from pipeline.training.fewshot_teacher import HeldOut, TeacherData, teacher_data
 from pipeline.training.loop import LoopSettings, Run, Trainer, TrainResult, run_training
 from pipeline.training.vgg import resolve_vgg_weights
 
 log = logging.getLogger(__name__)
 
 # How this process runs, not what the run is: a resumed run never takes these from its checkpoint.
-NOT_INHERITED = frozenset({"resume", "trust_pickle", "device", "amp", "channels_last", "progress", "time_limit"})
+NOT_INHERITED = frozenset(
+    {"resume", "trust_pickle", "device", "amp", "channels_last", "progress", "time_limit", "teacher_cache"}
+)
 # A resumed network is the checkpoint's: these cannot change it, so a differing value is ignored.
 ARCHITECTURE_SETTINGS = frozenset({"preset", "filters", "resnet_blocks"})
-REQUIRED = ("keyframes", "out")
+REQUIRED = ("out",)  # and --keyframes or --teacher: `validate` says which
 PREVIEW_HEIGHT = 256  # preview strips are scaled down to this height when frames are taller
 
 
@@ -56,12 +64,22 @@ class FewShotTrainConfig:
     """Every setting of a `train fewshot` run; saved in each checkpoint as `train_config`."""
 
     # -- data ---------------------------------------------------------------------------------
-    keyframes: str  # painted keyframes (named like their frames), or the authors' SEQ_train folder
     out: str  # run folder: checkpoints/, previews, final.pt
-    frames: str | None = None  # every frame of the sequence (default with SEQ_train: SEQ_gen/input_filtered)
+    keyframes: str | None = None  # painted keyframes (named like their frames), or the authors' SEQ_train folder
+    # every frame of the sequence (default with SEQ_train: SEQ_gen/input_filtered); with a teacher, also a
+    # `serve --capture-dir` folder, read in its manifest's order
+    frames: str | None = None
     masks: str | None = None  # white = paint valid; a keyframe without a mask is valid everywhere
     guides: tuple[str, ...] = ()  # folders of per-frame guide images (extra input channels)
     preview_frame: str | None = None  # the frame previewed (name); None = the one farthest from any keyframe
+    # -- a teacher instead of a painter (keyframes.py, fewshot_teacher.py) ------------------------------
+    teacher: str | None = None  # a fast-style checkpoint or .onnx that paints the keyframes
+    keyframe_count: int | None = None  # `--keyframes K`: K frames by farthest-point sampling (the default, 8)
+    keyframes_every: int | None = None  # every N-th frame
+    keyframes_at: tuple[str, ...] = ()  # frame names or 0-based positions
+    holdout_frames: int = 8  # frames never trained on, scored against the teacher
+    capture_source: str | None = None  # a capture folder's frames of this source only
+    teacher_cache: str | None = None  # where teacher outputs are cached (default: ~/.cache/stylebridge/teacher)
     # -- model --------------------------------------------------------------------------------
     preset: str = "fewshot-reference"  # fewshot-reference (the paper's, 13 MB) or fewshot-small (<1 MB)
     filters: tuple[int, ...] | None = None  # six widths, overriding the preset's
@@ -101,10 +119,15 @@ class FewShotTrainConfig:
     @classmethod
     def from_options(cls, options: dict[str, Any]) -> FewShotTrainConfig:
         """A config from the options given explicitly; with `resume`, the others from that checkpoint."""
+        keyframes = str(options.get("keyframes"))
+        # `--keyframes K`: a number (with a teacher, or when no folder has that name) is how many to choose
+        if keyframes.isdigit() and (options.get("teacher") or not Path(keyframes).is_dir()):
+            options = {**options, "keyframes": None, "keyframe_count": int(keyframes)}
         config = run_settings.from_options(
             cls, options, "train fewshot", REQUIRED, NOT_INHERITED, bool(options.get("trust_pickle"))
         )
         config.guides = tuple(config.guides or ())
+        config.keyframes_at = tuple(config.keyframes_at or ())
         return config
 
     def validate(self) -> None:
@@ -121,6 +144,38 @@ class FewShotTrainConfig:
             raise SettingsError("--patience and --min-delta cannot be negative")
         if self.time_limit is not None and self.time_limit <= 0:
             raise SettingsError(f"--time-limit must be positive, got {self.time_limit}")
+        self._validate_data()
+
+    def _validate_data(self) -> None:
+        chosen = self.keyframe_count is not None or self.keyframes_every is not None or bool(self.keyframes_at)
+        if self.teacher is None:
+            if chosen or self.capture_source:
+                raise SettingsError(
+                    "--keyframes K, --keyframes-every, --keyframes-at and --capture-source choose frames for a teacher "
+                    "to paint: add --teacher MODEL (a fast-style checkpoint or .onnx)"
+                )
+            if self.keyframes is None:
+                raise SettingsError(
+                    "`train fewshot` needs --keyframes DIR (the painted keyframes) or --teacher MODEL with --frames "
+                    "DIR (a fast-style model paints them), or --resume CHECKPOINT to continue a run with its settings"
+                )
+            return
+        if self.keyframes is not None:
+            raise SettingsError(
+                f"--keyframes {self.keyframes} is a folder of paintings, but --teacher paints the keyframes: pass one "
+                "of them (with --teacher, --keyframes K takes a number)"
+            )
+        if self.frames is None:
+            raise SettingsError(
+                "--teacher needs --frames DIR: a folder of frames, or a folder `serve --capture-dir` wrote"
+            )
+        if self.holdout not in ("auto", "none"):
+            raise SettingsError(
+                "--holdout names a painted keyframe to leave out; with --teacher, --holdout-frames N frames that are "
+                "never keyframes are scored against the teacher instead"
+            )
+        if self.holdout_frames < 0:
+            raise SettingsError(f"--holdout-frames cannot be negative, got {self.holdout_frames}")
 
 
 @dataclass
@@ -129,6 +184,10 @@ class FewShotResult(TrainResult):
     keyframe_l1_before: dict[str, float] = field(default_factory=dict)  # 8-bit levels, per keyframe
     keyframe_l1_after: dict[str, float] = field(default_factory=dict)
     layout: FewShotLayout | None = None
+    # with a teacher: mean PSNR (dB), SSIM and L1 (8-bit levels) against it on the held-out frames
+    held_out_scores_before: dict[str, float] = field(default_factory=dict)
+    held_out_scores_after: dict[str, float] = field(default_factory=dict)
+    teacher_split: dict[str, Any] | None = None  # keyframes and held-out frames (TeacherData.summary)
 
 
 def train_fewshot(config: FewShotTrainConfig) -> FewShotResult:
@@ -154,6 +213,9 @@ def train_fewshot(config: FewShotTrainConfig) -> FewShotResult:
         keyframe_l1_before=trainer.l1_before,
         keyframe_l1_after=trainer.l1_after,
         layout=trainer.layout,
+        held_out_scores_before=trainer.scores_before,
+        held_out_scores_after=trainer.scores,
+        teacher_split=trainer.teacher_data.summary() if trainer.teacher_data else None,
     )
 
 
@@ -189,23 +251,39 @@ class FewShotTrainer(Trainer):
                     f"{', '.join(presets_for('fewshot'))}"
                 )
             self.preset = None if config.filters or config.resnet_blocks is not None else config.preset
-        self.layout = resolve_layout(config.keyframes, config.frames, config.masks, config.guides)
-        names = [k.name for k in self.layout.keyframes]
-        if config.holdout == "auto":
-            self.held_out_name = names[-1] if len(names) >= 2 else None
-        elif config.holdout == "none":
-            self.held_out_name = None
-        elif config.holdout in names:
-            if len(names) < 2:
-                raise SettingsError("--holdout needs 2+ keyframes: one to hold out, one to train on")
-            self.held_out_name = config.holdout
+        self.teacher_data: TeacherData | None = None
+        self.held_out_name: str | None = None
+        if config.teacher is not None:
+            self.teacher_data = teacher_data(
+                config.teacher, str(config.frames), every=config.keyframes_every, count=config.keyframe_count,
+                at=config.keyframes_at, holdout=config.holdout_frames, capture_source=config.capture_source,
+                masks=config.masks, guides=config.guides, cache_dir=config.teacher_cache, device=config.device,
+                progress=config.progress,
+            )  # fmt: skip
+            self.layout = self.teacher_data.layout
         else:
-            raise SettingsError(f"--holdout {config.holdout!r} is not a keyframe; keyframes: {', '.join(names)}")
+            self.layout = resolve_layout(config.keyframes or "", config.frames, config.masks, config.guides)
+            self.held_out_name = self._held_out_keyframe([k.name for k in self.layout.keyframes])
         self.input_channels = 3 + 3 * len(config.guides)
         self.l1_before: dict[str, float] = {}
         self.l1_after: dict[str, float] = {}
+        self.scores_before: dict[str, float] = {}  # the student against the teacher on the held-out frames
+        self.scores: dict[str, float] = {}  # the same, at the latest validation
         self.window = (0.0, 0)  # training loss sum and count since the last validation
         self.early: dict[str, Any] = {"best": math.inf, "best_step": 0, "bad": 0, "records": []}
+
+    def _held_out_keyframe(self, names: list[str]) -> str | None:
+        """The painted keyframe `--holdout` leaves out of training (leave-one-out), if any."""
+        holdout = self.config.holdout
+        if holdout == "auto":
+            return names[-1] if len(names) >= 2 else None
+        if holdout == "none":
+            return None
+        if holdout not in names:
+            raise SettingsError(f"--holdout {holdout!r} is not a keyframe; keyframes: {', '.join(names)}")
+        if len(names) < 2:
+            raise SettingsError("--holdout needs 2+ keyframes: one to hold out, one to train on")
+        return holdout
 
     # -- set-up -----------------------------------------------------------------------------------------
     def setup(self, run: Run, resumed: Checkpoint | None) -> StyleNet:
@@ -252,9 +330,18 @@ class FewShotTrainer(Trainer):
         weights = LossWeights(config.l1_weight, config.perceptual_weight, config.adversarial_weight)
         self.loss = FewShotLoss(weights, vgg_weights, config.seed).to(run.device, memory_format=run.memory_format)
         self.train_config = {**asdict(config), "vgg_weights_used": vgg_weights.description}
+        self.held_out_frames = HeldOut(self.teacher_data) if self.teacher_data is not None else None
+        if self.teacher_data is not None:
+            self.train_config["teacher_split"] = self.teacher_data.summary()
+            if run.dist.is_main:
+                split = json.dumps(self.train_config["teacher_split"], indent=1)
+                atomic_write_text(Path(config.out) / "split.json", split)
         self.preview_index = self._preview_index()
         self.l1_before = self._keyframe_errors()
         log.info("keyframe L1 before training (8-bit levels): %s", _levels(self.l1_before))
+        if self.held_out_frames:
+            self.scores_before = self.scores = self.held_out_frames.scores(self.model, self.device)
+            log.info("held-out frames against the teacher before training: %s", _scores(self.scores))
         self.model.train()
         return self.model
 
@@ -265,9 +352,11 @@ class FewShotTrainer(Trainer):
                 raise SettingsError(f"--preview-frame {self.config.preview_frame} is not a frame of the sequence")
             return names.index(Path(self.config.preview_frame).stem)
         painted = [self.layout.frame_index(k.name) for k in self.layout.keyframes if k.name in self._frame_names]
+        held_out = self.teacher_data.split.held_out if self.teacher_data is not None else ()
+        candidates = list(held_out or range(len(self.layout.frames)))  # with a teacher: a frame never trained on
         if not painted:
-            return len(self.layout.frames) // 2
-        return max(range(len(self.layout.frames)), key=lambda i: min(abs(i - p) for p in painted))
+            return candidates[len(candidates) // 2]
+        return max(candidates, key=lambda i: min(abs(i - p) for p in painted))
 
     @property
     def _frame_names(self) -> set[str]:
@@ -324,19 +413,27 @@ class FewShotTrainer(Trainer):
             return None
         total, count = self.window
         self.window = (0.0, 0)
+        scores: dict[str, float] = {}
         if self.held_out is not None:
             what = f"held-out keyframe {self.held_out.name} L1"
             value = keyframe_l1(self.model, self.held_out, self.device)
             self.model.train()
+        elif self.held_out_frames:
+            self.scores = scores = self.held_out_frames.scores(self.model, self.device)
+            self.model.train()
+            what, value = "held-out L1 against the teacher", scores["l1"]
         else:
             what, value = "training loss", total / max(count, 1)
         early = self.early
-        early["records"] = [*early["records"], {"step": step, "validation": value}]
+        early["records"] = [*early["records"], {"step": step, "validation": value, **scores}]
         if value < early["best"] * (1 - config.min_delta):
             early.update(best=value, best_step=step, bad=0)
         else:
             early["bad"] += 1
-        log.info("step %d: %s %.4g (best %.4g at step %d)", step, what, value, early["best"], early["best_step"])
+        also = f"; PSNR {scores['psnr']:.2f} dB, SSIM {scores['ssim']:.4f}" if scores else ""
+        log.info(
+            "step %d: %s %.4g (best %.4g at step %d)%s", step, what, value, early["best"], early["best_step"], also
+        )
         if config.patience and early["bad"] >= config.patience:
             return (
                 f"{what} has not improved by {100 * config.min_delta:g}% for {early['bad']} validations "
@@ -344,14 +441,25 @@ class FewShotTrainer(Trainer):
             )
         return None
 
+    def progress_fields(self) -> dict[str, str]:
+        if not self.scores:
+            return {}
+        return {"held-out PSNR": f"{self.scores['psnr']:.2f}", "SSIM": f"{self.scores['ssim']:.3f}"}
+
     def preview(self) -> np.ndarray:
-        """frame | stylized | nearest painted keyframe, scaled to PREVIEW_HEIGHT when taller."""
+        """frame | stylized | nearest painted keyframe (with a teacher: frame | teacher | student, on a frame
+        never trained on), scaled to PREVIEW_HEIGHT when taller."""
         frame_path = self.layout.frames[self.preview_index]
         x = load_input(frame_path, self.layout.guide_paths(frame_path))
         self.model.eval()
         with torch.no_grad():
             output = self.model(x[None].to(self.device)).float().clamp(-1, 1)
         stylized = unit_tensor_to_image(output.add(1).div(2))
+        frame = load_rgb(frame_path)
+        if self.teacher_data is not None:
+            held = " (held out)" if self.preview_index in self.teacher_data.split.held_out else ""
+            teacher = self.teacher_data.teacher.stylize(frame)
+            return _strip([(f"{frame_path.name}{held}", frame), ("teacher", teacher), ("student", stylized)])
         painted = min(
             self.layout.keyframes,
             key=lambda k: (
@@ -359,7 +467,7 @@ class FewShotTrainer(Trainer):
             ),
         )
         tiles = [
-            (frame_path.name, load_rgb(frame_path)),
+            (frame_path.name, frame),
             ("stylized", stylized),
             (f"keyframe {painted.name}", load_rgb(painted.target)),
         ]
@@ -368,6 +476,9 @@ class FewShotTrainer(Trainer):
     def describe(self, total_steps: int, world_size: int) -> str:
         config = self.config
         held = f", holding out keyframe {self.held_out.name}" if self.held_out else ""
+        if self.teacher_data is not None:
+            scored = len(self.held_out_frames or ())
+            held = f" painted by teacher {self.teacher_data.teacher.name}, scoring {scored} held-out frames"
         stop = f", time limit {config.time_limit:g} s" if config.time_limit else ""
         return (
             f"training {self.preset or 'few-shot generator'} ({self.model.config()}) on "
@@ -382,17 +493,26 @@ class FewShotTrainer(Trainer):
     def finish(self) -> None:
         self.l1_after = self._keyframe_errors()
         log.info("keyframe L1 after training (8-bit levels): %s", _levels(self.l1_after))
+        if self.held_out_frames:
+            self.scores = self.held_out_frames.scores(self.model, self.device)
+            log.info("held-out frames against the teacher after training: %s", _scores(self.scores))
         records = {
             "validation": self.early["records"],
             "keyframe_l1_before": self.l1_before,
             "keyframe_l1_after": self.l1_after,
             "held_out": self.held_out.name if self.held_out else None,
+            "held_out_scores_before": self.scores_before,
+            "held_out_scores_after": self.scores,
         }
         atomic_write_text(Path(self.config.out) / "validation.json", json.dumps(records, indent=1))
 
 
 def _levels(errors: dict[str, float]) -> str:
     return ", ".join(f"{name} {value:.2f}" for name, value in errors.items())
+
+
+def _scores(scores: dict[str, float]) -> str:
+    return f"PSNR {scores['psnr']:.2f} dB, SSIM {scores['ssim']:.4f}, L1 {scores['l1']:.2f} levels (means)"
 
 
 def _strip(tiles: list[tuple[str, np.ndarray]]) -> np.ndarray:

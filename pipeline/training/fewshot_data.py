@@ -96,7 +96,7 @@ def resolve_layout(
                 f"{', '.join(sorted(by_name)[:3])}, ...): name each painted keyframe after the frame it paints"
             )
         guide_paths = tuple(_by_stem(g, f"--guides {g}").get(name) or _missing(g, name) for g in guide_dirs)
-        found.append(KeyframeFiles(name, by_name[name], target, _mask_for(masks, name), guide_paths))
+        found.append(KeyframeFiles(name, by_name[name], target, mask_for(masks, name), guide_paths))
     order = {p.stem: i for i, p in enumerate(frame_paths)}
     found.sort(key=lambda k: order[k.name])
     return FewShotLayout(frame_paths, tuple(found), guide_dirs)
@@ -124,7 +124,7 @@ def _original_layout(
             raise FewShotDataError(f"keyframe {target} has no unpainted frame of the same name in {inputs}")
         guide_paths = tuple(_by_stem(train_dir / g, str(train_dir / g)).get(name) or _missing(train_dir / g, name)
                             for g in guides)  # fmt: skip
-        found.append(KeyframeFiles(name, sources[name], target, _mask_for(mask_dir, name), guide_paths))
+        found.append(KeyframeFiles(name, sources[name], target, mask_for(mask_dir, name), guide_paths))
     order = {p.stem: i for i, p in enumerate(frame_paths)}
     found.sort(key=lambda k: (order.get(k.name, len(order)), k.name))
     guide_dirs = tuple(Path(frames).parent / g for g in guides)
@@ -145,7 +145,8 @@ def _missing(folder: Path, name: str) -> Path:
     raise FewShotDataError(f"guide folder {folder} has no image named {name} (every frame needs its guide image)")
 
 
-def _mask_for(masks: str | Path | None, name: str) -> Path | None:
+def mask_for(masks: str | Path | None, name: str) -> Path | None:
+    """The mask of the frame named `name` in the folder `masks` (None: no folder, or no mask for it)."""
     return None if masks is None else _by_stem(masks, f"--masks {masks}").get(name)
 
 

@@ -147,6 +147,10 @@ class Trainer(ABC):
         """Called after every step: why the run should end now (early stopping), or None to go on."""
         return None
 
+    def progress_fields(self) -> dict[str, str]:
+        """What the progress bar shows beside the losses (the latest validation scores), name -> text."""
+        return {}
+
 
 @dataclass
 class TrainResult:
@@ -221,9 +225,10 @@ def _loop(
                 running_count += 1
                 bar.update(1)
                 rate = items / (time.perf_counter() - start)
-                bar.set_postfix({**{k: f"{v:.3g}" for k, v in values.items()}, f"{trainer.item_name}/s": f"{rate:.1f}"})
                 if may_stop:
                     stop_reason = _stop_reason(trainer, step, s.time_limit, time.perf_counter() - start, run.dist)
+                postfix = {k: f"{v:.3g}" for k, v in values.items()} | trainer.progress_fields()
+                bar.set_postfix({**postfix, f"{trainer.item_name}/s": f"{rate:.1f}"})
                 if step % s.log_every == 0 or step == total_steps or stop_reason:
                     means = distributed.mean_across_ranks([v / running_count for v in running.values()], run.dist)
                     entry = dict(zip(running, means, strict=True))

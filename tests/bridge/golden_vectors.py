@@ -19,6 +19,7 @@ from typing import Any
 
 from bridge.protocol import (
     CUT_MARK,
+    FLAG_DIAGNOSE,
     FLAG_SAVE_VISUAL,
     MAX_BODY_DEPTH,
     MAX_REPLY_TEXT,
@@ -63,12 +64,26 @@ def _times(t_client: int, t_recv: int, t_send: int) -> dict[str, int]:
 
 RGBA, RGB = PixelFormat.RGBA32, PixelFormat.RGB24
 MODEL = {"backend": "onnxruntime", "contract": None, "device": "CPUExecutionProvider", "generation": 1,
-         "model": "style.onnx"}  # fmt: skip
-PASSTHROUGH = {"backend": "passthrough", "contract": None, "device": "cpu", "generation": 1, "model": None}
+         "model": "style.onnx", "served_contract": None}  # fmt: skip
+PASSTHROUGH = {"backend": "passthrough", "contract": None, "device": "cpu", "generation": 1, "model": None,
+               "served_contract": None}  # fmt: skip
 CONTRACT = {"channels": "RGB", "color_encoding": "srgb", "input_range": "0_1", "layout": "NCHW", "output_range": "0_1",
             "row_origin": "top", "size_multiple": 4, "version": 1}  # fmt: skip
 STAGE = {"count": 120, "mean_ms": 1.25, "p50_ms": 1.2, "p99_ms": 2.5}
-ALL_CAPS = ["frame", "compare", "capture", "control", "rgba32", "rgb24", "bottom_up", "linear"]
+ALL_CAPS = ["frame", "compare", "capture", "control", "rgba32", "rgb24", "bottom_up", "linear", "diagnosis"]
+TORCH_CONTRACT = {**CONTRACT, "input_range": "0_255", "output_range": "0_255"}  # a TransformerNet checkpoint's own
+SERVED = {**CONTRACT, "size_multiple": 1}  # what frames are served under, whatever the model
+DIAGNOSIS = {"as_is_psnr": 11.23, "engine_model": "style.onnx", "explanation": "input_range:0_1->0_255",
+             "fix": "build the input tensor in [0, 255]: new Tensor(tex, true, Vector4.one * 255f, "
+                    "Vector4.one * 0f, 3); or re-export with --io unit and pass no scale at all",
+             "label": "input fed as [0, 1] to a model that expects [0, 255]", "margin_db": 21.4,
+             "note": "every candidate simulated and scored at full size", "psnr": 47.9, "sampled": False,
+             "seconds": 0.412,
+             "summary": "input fed as [0, 1] to a model that expects [0, 255]: 11.2 dB as is, 47.9 dB with this fault; "
+                        "runner-up input_linear, 21.4 dB behind. Fix: build the input tensor in [0, 255]",
+             "verdict": "explained"}  # fmt: skip
+PASSTHROUGH_DIAGNOSIS = ("a passthrough server runs no model: there is nothing to diagnose "
+                         "(serve a model with --model)")  # fmt: skip
 SURROGATE_MESSAGE = ("the body holds the string '\\ud800x' with a lone UTF-16 surrogate (a \\uD800-\\uDFFF escape "
                      "without its pair), which is not Unicode text; send the character itself or a complete "
                      "surrogate pair")  # fmt: skip
@@ -97,7 +112,7 @@ def _nested(levels: int) -> list[Any]:
 
 def _ack_body(session: str, model: dict[str, Any], caps: list[str], max_in_flight: int = 2) -> dict[str, Any]:
     return {"caps": caps, "max_in_flight": max_in_flight, "max_pixels": 16777216, "model": model,
-            "pixel_formats": ["RGBA32", "RGB24"], "protocol": "1.0", "server": "stylebridge 0.1.0",
+            "pixel_formats": ["RGBA32", "RGB24"], "protocol": "1.1", "server": "stylebridge 0.1.0",
             "session": session}  # fmt: skip
 
 
@@ -115,10 +130,12 @@ GOLDEN: dict[str, Vector] = {
         "HELLO_ACK to it: server, session, granted 2 in flight, model info (contract null)"),
     "hello_ack_with_contract": Vector(
         Message(Header(MessageType.HELLO_ACK, seq=1, **_times(1_000, 5_000, 5_010)),
-                body={**_ack_body("fedcba9876543210", {**MODEL, "backend": "torch", "contract": CONTRACT,
-                                                       "device": "cuda:0", "model": "final.pt"}, ALL_CAPS, 1),
+                body={**_ack_body("fedcba9876543210", {**MODEL, "backend": "torch", "contract": TORCH_CONTRACT,
+                                                       "device": "cuda:0", "model": "final.pt",
+                                                       "served_contract": SERVED}, ALL_CAPS, 1),
                       "max_pixels": 2073600}),
-        "HELLO_ACK from a torch server on CUDA: every cap, 1 in flight, the model's pixel contract"),
+        "HELLO_ACK from a torch server on CUDA: every cap, 1 in flight, the model's own pixel contract ([0, 255]) "
+        "and the one frames are served under ([0, 1], any size)"),
     "hello_ack_passthrough": Vector(
         Message(Header(MessageType.HELLO_ACK, seq=1, **_times(1_000, 5_000, 5_004)),
                 body=_ack_body("00112233445566ff", PASSTHROUGH, ALL_CAPS)),
@@ -179,6 +196,20 @@ GOLDEN: dict[str, Vector] = {
                       "visual": None,
                       "visual_error": "start the server with --compare-dir DIR to save comparison images"}),
         "COMPARE_RESULT for seq 10 with identical images: visual null and `visual_error`"),
+    "compare_diagnose": Vector(
+        Message(_frame_header(MessageType.COMPARE, 19, RGBA, flags=FLAG_DIAGNOSE, t_client_us=2_450),
+                [_image(RGBA), _image(RGBA, 9)]),
+        "COMPARE seq 19, flag bit 1 (1.1: diagnose why the engine's output differs)"),
+    "compare_result_diagnosis": Vector(
+        Message(_frame_header(MessageType.COMPARE_RESULT, 19, RGBA, generation=1, **_times(2_450, 6_450, 6_870)),
+                body={"diagnosis": DIAGNOSIS, "max_abs": 0.8, "mean_abs": 0.31, "model": "style.onnx",
+                      "psnr": 11.2275, "ssim": 0.41, "visual": None}),
+        "COMPARE_RESULT for seq 19 with `diagnosis`: verdict, the best explanation and its scores, the fix"),
+    "compare_result_diagnosis_error": Vector(
+        Message(_frame_header(MessageType.COMPARE_RESULT, 19, RGBA, generation=1, **_times(2_450, 6_450, 6_460)),
+                body={"diagnosis_error": PASSTHROUGH_DIAGNOSIS, "max_abs": 0.0, "mean_abs": 0.0, "model": None,
+                      "psnr": 100.0, "ssim": 1.0, "visual": None}),
+        "COMPARE_RESULT for seq 19 from a passthrough server: no `diagnosis`, `diagnosis_error` says why"),
     "compare_result_passthrough": Vector(
         Message(_frame_header(MessageType.COMPARE_RESULT, 10, RGBA, generation=1, **_times(2_400, 6_400, 6_430)),
                 body={"max_abs": 0.00392156862745098, "mean_abs": 0.00392156862745098, "model": None,

@@ -20,6 +20,7 @@ import numpy as np
 import pytest
 import zmq
 
+from bridge.backends import load_backend
 from bridge.server import BridgeServer
 from pipeline.cli.main import main
 
@@ -41,6 +42,7 @@ CODES = {"BAD_HEADER": 1, "VERSION_MISMATCH": 2, "UNKNOWN_TYPE": 3, "BAD_PARTS":
          "BAD_REQUEST": 13, "INTERNAL": 14}  # fmt: skip
 CODE_NAMES = {number: name for name, number in CODES.items()}
 RGBA32, RGB24 = 1, 2
+MINOR = 1  # "Header frame": the minor version every reply carries
 BOTTOM_UP, LINEAR = 1, 1
 BODY_TYPES = {"HELLO", "HELLO_ACK", "DROPPED", "ERROR", "COMPARE_RESULT", "CAPTURE", "CAPTURE_ACK", "CONTROL",
               "CONTROL_REPLY"}  # fmt: skip
@@ -191,7 +193,14 @@ def test_passthrough_reports_its_model_as_null_and_has_no_model_folder(
 ) -> None:
     (tmp_path / "a.onnx").write_bytes(b"a model file by its name")
     client = spec_client(start_server(model_root=tmp_path).endpoint)  # `serve --backend passthrough --model DIR`
-    expected = {"backend": "passthrough", "model": None, "device": "cpu", "contract": None, "generation": 1}
+    expected = {
+        "backend": "passthrough",
+        "model": None,
+        "device": "cpu",
+        "contract": None,
+        "served_contract": None,
+        "generation": 1,
+    }  # (PROTOCOL.md, "Passthrough")
     assert client.hello()["model"] == expected
     assert client.request("CONTROL", {"op": "stats"}).body["model"] == expected
     image = bytes(range(4 * 3 * 2))
@@ -233,7 +242,7 @@ def test_an_error_to_an_unreadable_header_carries_only_the_seq_and_server_times(
     reply = spec_client(start_server().endpoint).exchange(parts)
     assert reply.type == "ERROR" and reply.code == code and reply.body["code"] == code
     fields = reply.header
-    assert (fields["magic"], fields["major"], fields["minor"], fields["seq"]) == (b"SBRG", 1, 0, seq)
+    assert (fields["magic"], fields["major"], fields["minor"], fields["seq"]) == (b"SBRG", 1, MINOR, seq)
     zero = ("flags", "width", "height", "pixel_format", "row_order", "color_encoding", "generation", "t_client_us")
     assert {name: fields[name] for name in zero} == dict.fromkeys(zero, 0)
     assert fields["t_send_us"] >= fields["t_recv_us"] > 0
@@ -357,6 +366,40 @@ def test_compare_metrics_match_the_spec_formulas(
     assert reply.body["mean_abs"] == pytest.approx(d.mean(), abs=1e-6)
     assert reply.body["psnr"] == pytest.approx(psnr, abs=1e-3)
     assert reply.body["ssim"] == pytest.approx(_spec_ssim(ours, theirs), abs=1e-4)
+
+
+# -- versions: a 1.0 client is unaffected by 1.1; a 1.1 client gets the diagnosis the spec lists -----------------
+
+COMPARE_RESULT_1_0 = {"max_abs", "mean_abs", "psnr", "ssim", "model", "visual"}
+DIAGNOSE = 2  # COMPARE flag bit 1 (protocol 1.1)
+DIAGNOSIS_FIELDS = {"verdict", "summary", "explanation", "label", "psnr", "as_is_psnr", "margin_db", "fix", "sampled",
+                    "note", "engine_model", "seconds"}  # fmt: skip
+
+
+def test_a_client_stating_protocol_1_0_gets_what_1_0_promised(
+    start_server: StartServer, spec_client: Callable[[str], SpecClient], models_dir: Path
+) -> None:
+    client = spec_client(start_server(load_backend("onnxruntime", models_dir / "tiny_a.onnx"), watch=False).endpoint)
+    hello = client.request("HELLO", {"client": "old"}, minor=0)
+    assert hello.type == "HELLO_ACK" and hello.header["minor"] == MINOR and hello.body["protocol"] == f"1.{MINOR}"
+    rng = np.random.default_rng(9)
+    source, engine = (rng.integers(0, 256, (8, 12, 4), dtype=np.uint8).tobytes() for _ in range(2))
+    reply = client.request("COMPARE", images=(source, engine), width=12, height=8, pixel_format=RGBA32, minor=0)
+    assert reply.type == "COMPARE_RESULT" and set(reply.body) == COMPARE_RESULT_1_0
+    assert client.request("FRAME", images=(source,), width=12, height=8, pixel_format=RGBA32, minor=0).type == "RESULT"
+
+
+def test_a_1_1_compare_with_flag_bit_1_carries_the_diagnosis_fields_the_spec_lists(
+    start_server: StartServer, spec_client: Callable[[str], SpecClient], models_dir: Path
+) -> None:
+    client = spec_client(start_server(load_backend("onnxruntime", models_dir / "tiny_a.onnx"), watch=False).endpoint)
+    assert "diagnosis" in client.hello()["caps"]
+    frame = np.random.default_rng(10).integers(0, 256, (16, 20, 3), dtype=np.uint8).tobytes()
+    size = {"width": 20, "height": 16, "pixel_format": RGB24, "minor": 1}
+    ours = client.request("FRAME", images=(frame,), **size).images[0]
+    reply = client.request("COMPARE", images=(frame, ours), flags=DIAGNOSE, **size)
+    assert set(reply.body) == COMPARE_RESULT_1_0 | {"diagnosis"} and set(reply.body["diagnosis"]) == DIAGNOSIS_FIELDS
+    assert reply.body["diagnosis"]["verdict"] == "matches"
 
 
 # -- frame sizes ----------------------------------------------------------------------------------------

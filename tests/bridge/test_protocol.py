@@ -17,6 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bridge.bodies import request_fields
+from bridge.compat import PROTOCOL_MINOR
 from bridge.protocol import (
     HEADER,
     HEADER_SIZE,
@@ -95,7 +96,7 @@ def test_header_is_56_bytes_little_endian() -> None:
         MessageType.FRAME, seq=0x0102030405060708, width=960, height=540, pixel_format=PixelFormat.RGBA32
     ).encode()
     assert len(data) == HEADER_SIZE == 56
-    assert data[:4] == MAGIC and data[4:8] == bytes([1, 0, MessageType.FRAME, 0])
+    assert data[:4] == MAGIC and data[4:8] == bytes([1, PROTOCOL_MINOR, MessageType.FRAME, 0])
     assert data[8:16] == bytes([8, 7, 6, 5, 4, 3, 2, 1])
     assert data[16:24] == (960).to_bytes(4, "little") + (540).to_bytes(4, "little")
 

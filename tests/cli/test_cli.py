@@ -151,8 +151,13 @@ def test_demo_runs_end_to_end_with_random_filters(tmp_path: Path, capsys: pytest
     # the two measured style numbers, computed on the final stylized test frame
     scores = style_scores(load_rgb(out / "data" / "test_frame.png"), load_rgb(out / "run" / "final.png"),
                           load_rgb(out / "data" / "style_mosaic.png"))  # fmt: skip
-    assert f"palette      {scores.colour_closer:.2f}x closer to the style image's colours" in printed
-    assert f"fine detail  {scores.detail_ratio:.2f}x the input's high-frequency energy" in printed
+    assert f"palette        {scores.colour_closer:.2f}x closer to the style image's colours" in printed
+    assert f"fine detail    {scores.detail_ratio:.2f}x the input's high-frequency energy" in printed
+    # The demo ends with the server's diagnosis of its own A/B, then of a mis-configured engine, with a report.
+    assert "diagnosis      matches" in printed
+    assert "A/B, a mis-configured engine (output_range:0_1->-1_1 injected)" in printed
+    report = out / "ab" / "misconfigured_engine.html"
+    assert f"report         {report}" in printed and report.read_text().count("data:image/png;base64") >= 4
     assert len(list((out / "UnityProject" / "Assets" / "StyleBridge" / "Models").glob("demo_v0001.onnx"))) == 1
     assert load_rgb(out / "bridge_frame.png").shape == load_rgb(out / "data" / "test_frame.png").shape
     through_bridge, preview = load_rgb(out / "bridge_frame.png"), load_rgb(out / "run" / "final.png")

@@ -9,9 +9,12 @@ from pipeline.core.contract import (
     RANGES,
     ContractError,
     PixelContract,
+    from_range,
     image_to_unit_tensor,
     linear_to_srgb,
     srgb_to_linear,
+    to_range,
+    unit_scale_bias,
     unit_tensor_to_image,
 )
 
@@ -83,6 +86,30 @@ def test_metadata_that_contradicts_itself_is_refused() -> None:
     del metadata[METADATA_PREFIX + "output_range"]
     with pytest.raises(ContractError, match="lacks"):
         PixelContract.from_metadata(metadata)
+
+
+@pytest.mark.parametrize("name", sorted(RANGES))
+def test_one_scale_and_bias_in_every_form(name: str) -> None:
+    """to_range, from_range and the ToRenderTexture scale/bias agree, and the unit range costs no arithmetic
+    (a traced --io unit graph gets no x*1 or +0 nodes)."""
+    unit = torch.tensor([0.0, 0.25, 1.0])
+    values = to_range(unit, name)
+    scale, bias = unit_scale_bias(name)
+    torch.testing.assert_close(values * scale + bias, unit)
+    torch.testing.assert_close(from_range(values, name), unit)
+    assert (to_range(unit, name) is unit) == (name == "0_1") and (from_range(unit, name) is unit) == (name == "0_1")
+
+
+def test_a_unit_io_run_maps_in_runs_maps_back_and_clamps() -> None:
+    contract = PixelContract("0_255", "-1_1", 4)
+    seen: list[torch.Tensor] = []
+
+    def network(x: torch.Tensor) -> torch.Tensor:
+        seen.append(x)
+        return torch.tensor([-1.5, 0.0, 1.0])
+
+    out = contract.run_unit_io(network, torch.tensor([0.0, 0.5, 1.0]))
+    assert seen[0].tolist() == [0.0, 127.5, 255.0] and out.tolist() == [0.0, 0.5, 1.0]
 
 
 def test_unit_io_contract_keeps_everything_but_ranges() -> None:

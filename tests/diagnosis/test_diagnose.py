@@ -115,7 +115,9 @@ def test_no_pair_is_offered_when_one_fault_reproduces_the_engine(
     result = diagnoser.diagnose(inject(graph, frame, (white,), np.random.default_rng(0)))
     assert result.verdict == "explained" and result.best.candidate.name == white.name
     assert [e.candidate.name for e in result.explanations if len(e.candidate.faults) > 1] == []
-    assert result.margin_db > 10
+    assert result.timing["candidates"] <= len(diagnoser.singles)  # pairs were not even run
+    # read as [-1, 1] nearly reproduces the engine too (the same fix): the margin says the two are close
+    assert result.margin_db > 3 and "output_range:0_255->-1_1" in result.summary
 
 
 def _float_output(graph: Graph, frame: np.ndarray, settings: EngineSettings) -> torch.Tensor:

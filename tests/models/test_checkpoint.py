@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -38,6 +39,16 @@ def _trained_like(name: str, **kwargs: object) -> StyleNet:
                 m.running_mean.normal_(0, 0.1)
                 m.running_var.uniform_(0.5, 1.5)
     return model.eval()
+
+
+def test_a_stored_contract_unlike_the_architectures_is_an_error_not_overridden(tmp_path: Path) -> None:
+    model = _trained_like("small", variant="tutorial")
+    checkpoint = Checkpoint.from_model(model, preset="small")
+    checkpoint.contract = replace(model.contract, input_range="-1_1")  # weights trained on [-1, 1]
+    path = save_checkpoint(tmp_path / "other.pt", checkpoint)
+    with pytest.raises(CheckpointError, match=r"input_range '-1_1' \(the architecture's: '0_255'\)") as error:
+        load_checkpoint(path)
+    assert "re-save the checkpoint" in str(error.value)
 
 
 def test_native_round_trip(tmp_path: Path) -> None:

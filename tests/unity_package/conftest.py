@@ -26,6 +26,9 @@ from pipeline.cli.main import main
 from pipeline.core.contract import PixelContract, unit_to_uint8
 from pipeline.core.fileio import load_rgb, save_png
 from pipeline.core.synthetic import game_frame
+from pipeline.diagnosis.faults import candidate_faults
+from pipeline.diagnosis.graphs import OnnxGraph
+from pipeline.diagnosis.table import inject
 from pipeline.export.exporter import ModelFiles, export_onnx
 from pipeline.models import create_model
 from pipeline.models.checkpoint import Checkpoint, save_checkpoint
@@ -72,6 +75,19 @@ def _write_stylize_case(root: Path) -> None:
     (folder / "input.rgb").write_bytes(image.tobytes())
     (folder / "expected.rgb").write_bytes(load_rgb(folder / "expected.png").tobytes())
     (folder / "size.json").write_text(json.dumps({"width": 70, "height": 42}))
+
+
+def _write_diagnosis_case(root: Path) -> None:
+    """A frame and an engine output of models/tiny.onnx with red and blue swapped on the model's input (the
+    emulator's `input_bgr` fault), both upright RGB, for the live COMPARE diagnosis test."""
+    folder = root / "diagnosis"
+    folder.mkdir()
+    image = game_frame(np.random.default_rng(6), 48, 32)
+    graph = OnnxGraph(root / "models" / "tiny.onnx", "cpu")
+    fault = next(f for f in candidate_faults(graph.contract, (48, 32)) if f.name == "input_bgr")
+    (folder / "input.rgb").write_bytes(image.tobytes())
+    (folder / "engine.rgb").write_bytes(inject(graph, image, (fault,), np.random.default_rng(0)).tobytes())
+    (folder / "case.json").write_text(json.dumps({"width": 48, "height": 32, "explanation": fault.name}))
 
 
 def _write_contract_cases(root: Path) -> None:
@@ -144,6 +160,7 @@ def csharp_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("csharp-data")
     _write_models(root)
     _write_stylize_case(root)
+    _write_diagnosis_case(root)
     _write_contract_cases(root)
     _write_metrics_cases(root)
     _write_deployment(root)

@@ -49,21 +49,18 @@ def run(args: argparse.Namespace) -> int:
     result = run_demo(
         args.out, args.steps, args.image_size, vgg_weights=args.vgg_weights, device=args.device, progress=args.progress
     )
-    shipped, ab, scores = result.shipped, result.shipped.ab_metrics, result.scores
+    scores = result.scores
     print(
         f"\nstylebridge demo finished in {result.folder}/\n"
-        f"  checkpoint     {result.train.final_checkpoint}\n"
-        f"  preview        {result.train.preview}\n"
-        f"  contact sheet  {result.sheet}\n"
-        f"  loss network   {result.vgg_weights} VGG-19\n"
-        f"  throughput     {result.train.items_per_second:.1f} images/s\n"
-        f"  exported       {shipped.export.files.onnx} (validated, parity checked)\n"
-        f"  deployed       {shipped.deployment.onnx}\n"
-        f"  bridge frame   {shipped.bridge_frame} (RGBA32 bottom-up through the ZeroMQ bridge)\n"
-        f"  A/B PyTorch vs ONNX  max abs {ab['max_abs']:.4f}  PSNR {ab['psnr']:.1f} dB  SSIM {ab['ssim']:.5f}\n"
+        f"  checkpoint       {result.train.final_checkpoint}\n"
+        f"  preview          {result.train.preview}\n"
+        f"  contact sheet    {result.sheet}\n"
+        f"  loss network     {result.vgg_weights} VGG-19\n"
+        f"  throughput       {result.train.items_per_second:.1f} images/s\n"
         f"  style, measured on the stylized test frame:\n"
-        f"    palette      {scores.colour_closer:.2f}x closer to the style image's colours than the input's "
+        f"    palette        {scores.colour_closer:.2f}x closer to the style image's colours than the input's "
         f"(sliced Wasserstein {scores.colour_before:.3f} -> {scores.colour_after:.3f}; > 1 = closer)\n"
-        f"    fine detail  {scores.detail_ratio:.2f}x the input's high-frequency energy (< 1 = blurred)"
+        f"    fine detail    {scores.detail_ratio:.2f}x the input's high-frequency energy (< 1 = blurred)\n"
+        f"{result.shipped.describe()}"
     )
     return 0

@@ -134,18 +134,29 @@ def add_fewshot_parser(kinds: argparse._SubParsersAction) -> None:
             "stylize every frame with `stylebridge stylize final.pt FRAMES -o OUT`. Layout: --frames holds every "
             "frame, --keyframes the paintings named like their frames, --masks optional masks (white = painting "
             "valid); or --keyframes SEQ_train in the few-shot authors' layout (input_filtered|input, output, mask; "
-            "frames from SEQ_gen). Training stops by itself: --max-steps, --time-limit, or when the held-out keyframe "
-            "(with 2+ keyframes) or the training loss stops improving. With --resume the run continues with the "
-            "settings saved in the checkpoint; options given beside it replace them."
+            "frames from SEQ_gen). Or let a teacher paint them: --teacher MODEL (a fast-style checkpoint or .onnx) "
+            "stylizes chosen frames of --frames (a folder of frames, or a `serve --capture-dir` folder, in its "
+            "manifest's order), and held-out frames it also stylizes score the student (PSNR/SSIM on the progress "
+            "bar; previews show frame | teacher | student). Training stops by itself: --max-steps, --time-limit, or "
+            "when the validation loss (held-out frames against the teacher, else the held-out keyframe with 2+ "
+            "keyframes, else the training loss) stops improving. With --resume the run continues with the settings "
+            "saved in the checkpoint; options given beside it replace them."
         ),
         formatter_class=functools.partial(HelpFormatter, defaults=FEWSHOT_DEFAULTS),
         argument_default=argparse.SUPPRESS,
     )
     data = fewshot.add_argument_group("data")
     data.add_argument(
-        "--keyframes", help="painted keyframes, or the authors' SEQ_train folder; required unless --resume"
+        "--keyframes",
+        metavar="DIR|K",
+        help="painted keyframes, or the authors' SEQ_train folder; with --teacher: how many keyframes to choose, "
+        "most distinct views first (farthest-point sampling of frame thumbnails; default 8)",
     )
-    data.add_argument("--frames", help="every frame of the sequence (default with SEQ_train: SEQ_gen/input_filtered)")
+    data.add_argument(
+        "--frames",
+        help="every frame of the sequence (default with SEQ_train: SEQ_gen/input_filtered); with --teacher also a "
+        "`serve --capture-dir` folder",
+    )
     data.add_argument("--masks", help="masks named like their frames, white = painting valid (default: whole frame)")
     data.add_argument(
         "--guides",
@@ -155,6 +166,36 @@ def add_fewshot_parser(kinds: argparse._SubParsersAction) -> None:
     )
     data.add_argument("--out", help="run folder for checkpoints and previews; required unless --resume")
     data.add_argument("--preview-frame", help="the frame previewed (default: the one farthest from any keyframe)")
+    teacher = fewshot.add_argument_group(
+        "a teacher instead of a painter",
+        "A fast-style model paints the keyframes; its outputs are cached under --teacher-cache by the hashes of the "
+        "frame's pixels and of the teacher's file, so a second run recomputes nothing.",
+    )
+    teacher.add_argument(
+        "--teacher", metavar="MODEL", help="fast-style checkpoint (`train fast`) or its exported .onnx"
+    )
+    teacher.add_argument("--keyframes-every", type=int, metavar="N", help="every N-th frame is a keyframe")
+    teacher.add_argument(
+        "--keyframes-at",
+        type=_names,
+        metavar="LIST",
+        help="these frames are the keyframes: comma-separated frame names or 0-based positions, e.g. 0,12,40",
+    )
+    teacher.add_argument(
+        "--holdout-frames",
+        type=int,
+        metavar="N",
+        help="frames spread over the sequence, never keyframes, scored against the teacher (0: none)",
+    )
+    teacher.add_argument(
+        "--capture-source", metavar="NAME", help="only the frames of this source of a capture folder (its manifest)"
+    )
+    teacher.add_argument(
+        "--teacher-cache",
+        metavar="DIR",
+        help="where teacher outputs are cached (default: $STYLEBRIDGE_CACHE/teacher, else "
+        "~/.cache/stylebridge/teacher; safe to delete)",
+    )
     model = fewshot.add_argument_group("model")
     model.add_argument("--preset", choices=presets_for("fewshot"), help="generator size")
     model.add_argument("--filters", type=_six_ints, help="override the six widths, e.g. 16,32,64,64,64,32")
@@ -219,12 +260,22 @@ def run_fewshot(args: argparse.Namespace) -> int:
     before, after = result.keyframe_l1_before, result.keyframe_l1_after  # type: ignore[attr-defined]
     errors = "  ".join(f"{name} {before[name]:.2f} -> {after[name]:.2f}" for name in after)
     frames = config.frames or "FRAMES"
-    print(
-        f"final checkpoint: {result.final_checkpoint}\npreview:          {result.preview}\n"
-        f"steps:            {result.steps}" + (f" (stopped: {result.stop_reason})" if result.stop_reason else "") + "\n"
-        f"keyframe L1 (8-bit levels, before -> after): {errors}\n"
-        f"stylize the sequence: stylebridge stylize {result.final_checkpoint} {frames} -o OUT"
-    )
+    lines = [
+        f"final checkpoint: {result.final_checkpoint}",
+        f"preview:          {result.preview}",
+        f"steps:            {result.steps}" + (f" (stopped: {result.stop_reason})" if result.stop_reason else ""),
+        f"keyframe L1 (8-bit levels, before -> after): {errors}",
+    ]
+    held_before, held_after = result.held_out_scores_before, result.held_out_scores_after  # type: ignore[attr-defined]
+    if held_after:
+        lines.append(
+            f"held-out frames vs the teacher (before -> after): PSNR {held_before['psnr']:.2f} -> "
+            f"{held_after['psnr']:.2f} dB, SSIM {held_before['ssim']:.4f} -> {held_after['ssim']:.4f}"
+        )
+        lines.append(f"evaluate it:      stylebridge evaluate {result.final_checkpoint} --teacher {config.teacher} "
+                     f"--frames {frames}")  # fmt: skip
+    lines.append(f"stylize the sequence: stylebridge stylize {result.final_checkpoint} {frames} -o OUT")
+    print("\n".join(lines))
     return 0
 
 
@@ -236,6 +287,14 @@ def duration(text: str) -> float:
         return float(text[:-1] if text[-1:].lower() in units else text) * scale
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a duration such as 600, 90s, 10m or 1.5h, got {text!r}") from None
+
+
+def _names(text: str) -> tuple[str, ...]:
+    """'0,12,frame_0040' -> ('0', '12', 'frame_0040')."""
+    names = tuple(part.strip() for part in text.split(",") if part.strip())
+    if not names:
+        raise argparse.ArgumentTypeError(f"expected comma-separated frame names or positions, got {text!r}")
+    return names
 
 
 def _six_ints(text: str) -> tuple[int, ...]:

@@ -27,6 +27,14 @@ namespace StyleBridge.Tests
             [DataMember(Name = "height")] public int Height;
         }
 
+        [DataContract]
+        sealed class DiagnosisCase
+        {
+            [DataMember(Name = "width")] public int Width;
+            [DataMember(Name = "height")] public int Height;
+            [DataMember(Name = "explanation")] public string Explanation;
+        }
+
         ServerProcess server;
         string compares;
 
@@ -102,6 +110,44 @@ namespace StyleBridge.Tests
                     Assert.Greater(remote.MaxAbs, 0.0);
                     Assert.IsTrue(File.Exists(remote.Visual), "the side-by-side image " + remote.Visual);
                 }
+            }
+        }
+
+        [Test]
+        public void CompareWithDiagnosisNamesTheFaultAndTheFix()
+        {
+            var known = Json.Deserialize<DiagnosisCase>(TestData.ReadBytes("diagnosis", "case.json"));
+            int width = known.Width, height = known.Height;
+            var source = Live.AsUnityTexture(TestData.ReadBytes("diagnosis", "input.rgb"), width, height);
+            var engine = Live.AsUnityTexture(TestData.ReadBytes("diagnosis", "engine.rgb"), width, height);
+            using (var client = Live.Connect(server.Endpoint))
+            {
+                Assert.IsTrue(client.Server.Has("diagnosis"), "a 1.1 server lists the capability");
+                Assert.AreEqual("0_1", client.Server.Model.ServedContract.InputRange);
+                Assert.AreEqual(1, client.Server.Model.ServedContract.SizeMultiple, "frames of any size are served");
+                var result = Live.Wait(client.CompareAsync(new ArraySegment<byte>(source), new ArraySegment<byte>(engine),
+                    width, height, PixelFormat.Rgba32, RowOrder.BottomUp, ColorEncoding.Srgb, false, true));
+                var diagnosis = result.Diagnosis;
+                Assert.IsNotNull(diagnosis, result.DiagnosisError);
+                Assert.AreEqual("explained", diagnosis.Verdict, diagnosis.Summary);
+                Assert.AreEqual(known.Explanation, diagnosis.Explanation);
+                Assert.AreEqual(result.Psnr, diagnosis.AsIsPsnr, 0.01, "the as-is score is the COMPARE's PSNR");
+                Assert.Greater(diagnosis.Psnr.Value, diagnosis.AsIsPsnr);
+                Assert.Greater(diagnosis.MarginDb.Value, 0.0);
+                StringAssert.Contains("swizzle", diagnosis.Fix);
+                Assert.IsFalse(diagnosis.Sampled, "a 48x32 frame is searched at full size");
+                Assert.AreEqual("tiny.onnx", diagnosis.EngineModel);
+
+                var ours = Live.Bytes(Live.Stylize(client, source, width, height, PixelFormat.Rgba32,
+                    RowOrder.BottomUp, ColorEncoding.Srgb, 1));
+                var same = Live.Wait(client.CompareAsync(new ArraySegment<byte>(source), new ArraySegment<byte>(ours),
+                    width, height, PixelFormat.Rgba32, RowOrder.BottomUp, ColorEncoding.Srgb, false, true));
+                Assert.IsTrue(same.Diagnosis.Matches, same.Diagnosis.Summary);
+                Assert.IsNull(same.Diagnosis.Explanation);
+                Assert.IsNull(same.Diagnosis.Fix);
+                var plain = Live.Wait(client.CompareAsync(new ArraySegment<byte>(source), new ArraySegment<byte>(ours),
+                    width, height, PixelFormat.Rgba32, RowOrder.BottomUp, ColorEncoding.Srgb));
+                Assert.IsNull(plain.Diagnosis, "not asked, not made");
             }
         }
 

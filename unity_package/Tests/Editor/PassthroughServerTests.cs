@@ -261,6 +261,11 @@ namespace StyleBridge.Tests
                 Assert.IsNull(result.Visual);
                 Assert.IsNull(result.Model, "passthrough compares the input itself");
                 StringAssert.Contains("--compare-dir", result.VisualError);
+                Assert.IsNull(client.Server.Model.ServedContract);
+                var asked = Live.Wait(client.CompareAsync(pixels, pixels, 12, 12, PixelFormat.Rgba32, RowOrder.BottomUp,
+                    ColorEncoding.Srgb, false, true));
+                Assert.IsNull(asked.Diagnosis);
+                StringAssert.Contains("no model", asked.DiagnosisError);
             }
         }
 

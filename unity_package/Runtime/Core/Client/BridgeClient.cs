@@ -251,12 +251,17 @@ namespace StyleBridge.Client
 
         // -- requests ----------------------------------------------------------------------------------------------
 
-        /// <summary>Metrics between the server model's output for <paramref name="source"/> and the engine's output.</summary>
+        /// <summary>
+        /// Metrics between the server model's output for <paramref name="source"/> and the engine's output; with
+        /// <paramref name="diagnose"/> (a server whose HELLO_ACK lists "diagnosis") also why they differ and the fix
+        /// (<see cref="CompareResultBody.Diagnosis"/>), which takes seconds on a server without a GPU.
+        /// </summary>
         public Task<CompareResultBody> CompareAsync(ArraySegment<byte> source, ArraySegment<byte> engineOutput,
-            int width, int height, PixelFormat format, RowOrder rows, ColorEncoding encoding, bool saveVisual = false)
+            int width, int height, PixelFormat format, RowOrder rows, ColorEncoding encoding, bool saveVisual = false,
+            bool diagnose = false)
         {
             var header = ImageHeader(MessageType.Compare, width, height, format, rows, encoding);
-            header.Flags = saveVisual ? Header.FlagSaveVisual : (byte)0;
+            header.Flags = (byte)((saveVisual ? Header.FlagSaveVisual : 0) | (diagnose ? Header.FlagDiagnose : 0));
             var images = new[] { Copy(source), Copy(engineOutput) };
             CheckRequest(new Message(header, images), "the images");
             return Enqueue(new PendingRequest<CompareResultBody>(header, images, null, MessageType.CompareResult,

@@ -45,7 +45,10 @@ namespace StyleBridge.Protocol
         [DataMember(Name = "backend")] public string Backend;
         [DataMember(Name = "model")] public string Model; // file name; null for passthrough
         [DataMember(Name = "device")] public string Device;
-        [DataMember(Name = "contract")] public ContractInfo Contract; // null for passthrough
+        [DataMember(Name = "contract")] public ContractInfo Contract; // the model's own; null for passthrough
+        // 1.1: the contract frames are served under ([0, 1] both ways, any size: the server applies Contract itself);
+        // null for passthrough, and from a 1.0 server
+        [DataMember(Name = "served_contract")] public ContractInfo ServedContract;
         [DataMember(Name = "generation")] public int Generation;
 
         /// <summary>"onnxruntime style.onnx on CPUExecutionProvider"; "passthrough (no model) on cpu".</summary>
@@ -93,6 +96,36 @@ namespace StyleBridge.Protocol
         [DataMember(Name = "model")] public string Model; // null for passthrough (the input itself was compared)
         [DataMember(Name = "visual")] public string Visual;
         [DataMember(Name = "visual_error", EmitDefaultValue = false)] public string VisualError;
+        // 1.1, with Header.FlagDiagnose: the diagnosis, or why there is none (both absent when not asked)
+        [DataMember(Name = "diagnosis", EmitDefaultValue = false)] public DiagnosisInfo Diagnosis;
+        [DataMember(Name = "diagnosis_error", EmitDefaultValue = false)] public string DiagnosisError;
+    }
+
+    /// <summary>
+    /// COMPARE_RESULT's diagnosis (PROTOCOL.md, "COMPARE diagnosis"): why the engine's output differs from the
+    /// server's, as the fault (or pair) that reproduces it, its score next to the as-is score, and the fix.
+    /// </summary>
+    [DataContract]
+    public sealed class DiagnosisInfo
+    {
+        [DataMember(Name = "verdict")] public string Verdict; // matches | explained | likely | unexplained
+        [DataMember(Name = "summary")] public string Summary; // one line for people
+        [DataMember(Name = "explanation")] public string Explanation; // e.g. "input_range:0_255->-1_1"; null: none
+        [DataMember(Name = "label")] public string Label;
+        [DataMember(Name = "psnr")] public double? Psnr; // dB, the best explanation's picture vs the engine's
+        [DataMember(Name = "as_is_psnr")] public double AsIsPsnr; // dB, the server's output vs the engine's
+        [DataMember(Name = "margin_db")] public double? MarginDb;
+        [DataMember(Name = "fix")] public string Fix;
+        [DataMember(Name = "sampled")] public bool Sampled; // searched on a downscaled sample (no GPU, large frame)
+        [DataMember(Name = "note")] public string Note;
+        [DataMember(Name = "engine_model")] public string EngineModel;
+        [DataMember(Name = "seconds")] public double Seconds;
+
+        /// <summary>Whether the engine agrees with the server within 8-bit noise.</summary>
+        public bool Matches
+        {
+            get { return Verdict == "matches"; }
+        }
     }
 
     [DataContract]

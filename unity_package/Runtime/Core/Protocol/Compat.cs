@@ -10,7 +10,7 @@ namespace StyleBridge.Protocol
     public static class Compat
     {
         public const int ProtocolMajor = 1;
-        public const int ProtocolMinor = 0;
+        public const int ProtocolMinor = 1; // 1.1: COMPARE diagnosis, served_contract
 
         /// <summary>What this client announces in HELLO (the same set as the reference Python client).</summary>
         public static readonly IList<string> ClientCapabilities = new[] { "frame", "compare", "capture", "control" };

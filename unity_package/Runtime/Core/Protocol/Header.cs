@@ -10,6 +10,7 @@ namespace StyleBridge.Protocol
     {
         public const int Size = 56;
         public const byte FlagSaveVisual = 1; // COMPARE: also save a side-by-side image
+        public const byte FlagDiagnose = 2; // COMPARE (1.1): also diagnose why the engine's output differs
         static readonly byte[] Magic = { (byte)'S', (byte)'B', (byte)'R', (byte)'G' };
 
         public byte Major;
