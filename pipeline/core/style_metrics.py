@@ -58,7 +58,8 @@ def _gaussian_blur(plane: np.ndarray, sigma: float) -> np.ndarray:
     for axis in (0, 1):
         size = plane.shape[axis]
         padded = np.pad(plane, [(radius, radius) if a == axis else (0, 0) for a in (0, 1)], mode="edge")
-        plane = sum(w * np.take(padded, np.arange(size) + radius + o, axis=axis) for o, w in zip(offsets, weights))
+        shifted = (np.take(padded, np.arange(size) + radius + o, axis=axis) for o in offsets)
+        plane = sum(w * s for w, s in zip(weights, shifted, strict=True))
     return plane
 
 

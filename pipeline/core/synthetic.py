@@ -43,8 +43,10 @@ def _textured(image: np.ndarray, rng: np.random.Generator, strength: float = 0.1
     return np.clip(image * (1 + strength * noise[..., None]), 0, 255).astype(np.uint8)
 
 
-def game_frame(rng: np.random.Generator, width: int = 384, height: int = 216) -> np.ndarray:
-    """One game-like RGB frame (height, width, 3) uint8."""
+def game_frame(rng: np.random.Generator, width: int = 384, height: int = 216, textured: bool = False) -> np.ndarray:
+    """One game-like RGB frame (height, width, 3) uint8; `textured`: with surface texture on the scenery
+    (the demo's frames). Untextured frames are drawn exactly as before it existed, so the game level and
+    the diagnosis's stand-ins, and the numbers measured on them, stay as they were."""
     skies = [
         ((70, 130, 220), (180, 215, 250)),
         ((60, 40, 110), (250, 150, 80)),
@@ -95,8 +97,9 @@ def game_frame(rng: np.random.Generator, width: int = 384, height: int = 216) ->
             [(tx - s // 2, ty - s // 3), (tx, ty - 2 * s), (tx + s // 2, ty - s // 3)],
             fill=_color(rng, (40, 110, 50)),
         )
-    image = Image.fromarray(_textured(np.asarray(image), rng))
-    draw = ImageDraw.Draw(image)
+    if textured:
+        image = Image.fromarray(_textured(np.asarray(image), rng))
+        draw = ImageDraw.Draw(image)
     cx, cy = int(width * rng.uniform(0.35, 0.65)), int(height * 0.92)
     body = _color(rng, (200, 60, 60), 50)
     draw.rounded_rectangle([cx - 8, cy - 40, cx + 8, cy - 12], radius=6, fill=body)
@@ -152,7 +155,7 @@ def write_demo_data(
     rng = np.random.default_rng(seed)
     frame_dir = root / "frames"
     for i in range(frames):
-        save_png(frame_dir / f"frame_{i:04d}.png", game_frame(rng, *frame_size), compress_level=1)
+        save_png(frame_dir / f"frame_{i:04d}.png", game_frame(rng, *frame_size, textured=True), compress_level=1)
     style = save_png(root / "style_mosaic.png", mosaic_style(rng))
-    test = save_png(root / "test_frame.png", game_frame(rng, *TEST_FRAME_SIZE))
+    test = save_png(root / "test_frame.png", game_frame(rng, *TEST_FRAME_SIZE, textured=True))
     return frame_dir, style, test
