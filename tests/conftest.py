@@ -41,7 +41,7 @@ def data_dir(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def style_image(tmp_path: Path) -> Path:
-    return save_png(tmp_path / "style.png", mosaic_style(np.random.default_rng(3), size=64, cells=30))
+    return save_png(tmp_path / "style.png", mosaic_style(np.random.default_rng(3), size=64, tile=12))
 
 
 @pytest.fixture(scope="session")

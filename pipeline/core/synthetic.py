@@ -26,8 +26,27 @@ def _mix(a: tuple[int, ...], b: tuple[int, ...], t: float) -> tuple[int, int, in
     return r, g, bl
 
 
-def game_frame(rng: np.random.Generator, width: int = 384, height: int = 216) -> np.ndarray:
-    """One game-like RGB frame (height, width, 3) uint8."""
+def _value_noise(rng: np.random.Generator, height: int, width: int, cell: int) -> np.ndarray:
+    """Smooth random values in [-1, 1] varying over about `cell` pixels (bilinear value noise)."""
+    grid = rng.uniform(-1, 1, (height // cell + 2, width // cell + 2)).astype(np.float32)
+    picture = Image.fromarray(grid, mode="F").resize(
+        (grid.shape[1] * cell, grid.shape[0] * cell), Image.Resampling.BILINEAR
+    )
+    return np.asarray(picture)[:height, :width]
+
+
+def _textured(image: np.ndarray, rng: np.random.Generator, strength: float = 0.12) -> np.ndarray:
+    """Surface texture (grass, plaster, haze) as brightness variation at 2-16 px: game textures are never flat,
+    and flat areas give a style network nothing to turn into the style's texture."""
+    height, width = image.shape[:2]
+    noise = sum(_value_noise(rng, height, width, cell) * weight for cell, weight in ((2, 0.3), (5, 0.4), (13, 0.3)))
+    return np.clip(image * (1 + strength * noise[..., None]), 0, 255).astype(np.uint8)
+
+
+def game_frame(rng: np.random.Generator, width: int = 384, height: int = 216, textured: bool = False) -> np.ndarray:
+    """One game-like RGB frame (height, width, 3) uint8; `textured`: with surface texture on the scenery
+    (the demo's frames). Untextured frames are drawn exactly as before it existed, so the game level and
+    the diagnosis's stand-ins, and the numbers measured on them, stay as they were."""
     skies = [
         ((70, 130, 220), (180, 215, 250)),
         ((60, 40, 110), (250, 150, 80)),
@@ -78,6 +97,9 @@ def game_frame(rng: np.random.Generator, width: int = 384, height: int = 216) ->
             [(tx - s // 2, ty - s // 3), (tx, ty - 2 * s), (tx + s // 2, ty - s // 3)],
             fill=_color(rng, (40, 110, 50)),
         )
+    if textured:
+        image = Image.fromarray(_textured(np.asarray(image), rng))
+        draw = ImageDraw.Draw(image)
     cx, cy = int(width * rng.uniform(0.35, 0.65)), int(height * 0.92)
     body = _color(rng, (200, 60, 60), 50)
     draw.rounded_rectangle([cx - 8, cy - 40, cx + 8, cy - 12], radius=6, fill=body)
@@ -93,12 +115,15 @@ def game_frame(rng: np.random.Generator, width: int = 384, height: int = 216) ->
     return np.asarray(image.filter(ImageFilter.SMOOTH), dtype=np.uint8).copy()
 
 
-def mosaic_style(rng: np.random.Generator, size: int = 256, cells: int = 140) -> np.ndarray:
-    """A Voronoi mosaic: saturated tiles, dark grout, brush-like streaks. (size, size, 3) uint8."""
-    points = rng.uniform(0, size, (cells, 2))
+def mosaic_style(rng: np.random.Generator, size: int = 256, tile: int = 16, grout: float = 3.0) -> np.ndarray:
+    """A mosaic: tesserae of about `tile` px (a Voronoi diagram of a jittered grid) in saturated colours,
+    dark grout about `grout` px wide, brush-like streaks. (size, size, 3) uint8."""
+    n = size // tile
+    grid = (np.stack(np.mgrid[0:n, 0:n], -1).reshape(-1, 2)[:, ::-1] + 0.5) * tile
+    points = grid + rng.uniform(-0.35, 0.35, grid.shape) * tile
     palette = np.array([[230, 57, 70], [241, 196, 15], [46, 134, 193], [39, 174, 96], [244, 244, 230],
                         [142, 68, 173], [230, 126, 34], [26, 82, 118]], dtype=np.float32)  # fmt: skip
-    colors = palette[rng.integers(len(palette), size=cells)] + rng.normal(0, 12, (cells, 3))
+    colors = palette[rng.integers(len(palette), size=len(points))] + rng.normal(0, 12, (len(points), 3))
     yy, xx = np.mgrid[0:size, 0:size].astype(np.float32)
     dist = np.hypot(xx[..., None] - points[:, 0], yy[..., None] - points[:, 1])  # (size, size, cells)
     nearest = np.argsort(dist, axis=-1)[..., :2]
@@ -107,19 +132,30 @@ def mosaic_style(rng: np.random.Generator, size: int = 256, cells: int = 140) ->
     image = colors[nearest[..., 0]]
     streaks = np.sin((xx * np.cos(0.7) + yy * np.sin(0.7)) / 2.5 + rng.uniform(0, 6, (size, size)) * 0.3)
     image *= (0.88 + 0.12 * streaks)[..., None]
-    image[(d1 - d0) < 2.2] = (25, 20, 18)
+    image[(d1 - d0) < grout] = (25, 20, 18)  # d1 - d0 is twice the distance to the cell border
     return np.clip(image, 0, 255).astype(np.uint8)
 
 
-def write_demo_data(root: Path, frames: int = 64, seed: int = 0) -> tuple[Path, Path, Path]:
-    """Write frames under root/frames, the style image and a held-out test frame.
+# The demo's frames: training frames drawn at TRAIN_FRAME_SIZE (training resizes them to its crop size),
+# the held-out test frame at TEST_FRAME_SIZE. Objects are drawn in pixels, not in fractions of the frame,
+# so a smaller training frame shows them nearer the scale the network meets on the test frame: a network
+# that learned on thumbnails blurs the large flat areas it then sees (measured in the demo's tuning).
+TRAIN_FRAME_SIZE = (192, 108)
+TEST_FRAME_SIZE = (384, 216)
+
+
+def write_demo_data(
+    root: Path, frames: int = 64, seed: int = 0, frame_size: tuple[int, int] = TRAIN_FRAME_SIZE
+) -> tuple[Path, Path, Path]:
+    """Write `frames` training frames (width, height = `frame_size`) under root/frames, the style image and
+    a held-out test frame (TEST_FRAME_SIZE).
 
     Returns (frames folder, style image, test image).
     """
     rng = np.random.default_rng(seed)
     frame_dir = root / "frames"
     for i in range(frames):
-        save_png(frame_dir / f"frame_{i:04d}.png", game_frame(rng), compress_level=1)
+        save_png(frame_dir / f"frame_{i:04d}.png", game_frame(rng, *frame_size, textured=True), compress_level=1)
     style = save_png(root / "style_mosaic.png", mosaic_style(rng))
-    test = save_png(root / "test_frame.png", game_frame(rng, 384, 216))
+    test = save_png(root / "test_frame.png", game_frame(rng, *TEST_FRAME_SIZE, textured=True))
     return frame_dir, style, test

@@ -146,7 +146,7 @@ def train_teacher(folder: Path, frames: Path, s: DistillSettings) -> Path:
     config = FastTrainConfig(
         data=str(frames), style=str(style), out=str(folder / "teacher"), preset="tiny",
         image_size=s.teacher_image_size, batch_size=2, epochs=10**6, max_steps=s.teacher_steps, lr=1e-2,
-        style_weight=3e9, style_layers="examples", vgg_weights="random", checkpoint_every=10**9,
+        style_layers="tutorial", vgg_weights="random", checkpoint_every=10**9,
         log_every=max(1, s.teacher_steps // 4), seed=SEED, device=s.device, progress=s.progress,
     )  # fmt: skip
     return train_fast(config).final_checkpoint

@@ -49,6 +49,11 @@ NOT_INHERITED = frozenset({"resume", "device", "workers", "amp", "channels_last"
 ARCHITECTURE_SETTINGS = frozenset({"preset", "filters", "res_blocks", "variant"})
 # Files the run reads: saved resolved, so that a resumed run finds them from any working folder.
 INPUT_PATHS = ("data", "style", "test_image")
+# Default (content, style) loss weights. ImageNet VGG-19: pytorch/examples' weights of its raw MSEs.
+# Random filters: the losses are relative errors (1 = as far off as all zeros; see losses.py), and equal
+# weights keep the frame recognisable while its palette and texture become the style's (measured in
+# the demo; the README's demo section has the numbers).
+LOSS_WEIGHTS = {"imagenet": (1e5, 1e10), "random": (1.0, 1.0)}
 
 
 @dataclass
@@ -78,8 +83,8 @@ class FastTrainConfig:
     epochs: int = 2
     max_steps: int | None = None  # stop after this many optimizer steps in total
     lr: float = 1e-3  # Adam
-    content_weight: float = 1e5
-    style_weight: float = 1e10  # the Unity tutorial used 2e9 with its 5 layers; try 5e8 .. 1e11
+    content_weight: float | None = None  # None: the loss network's default (LOSS_WEIGHTS)
+    style_weight: float | None = None  # None: as above; with ImageNet, the Unity tutorial used 2e9 (try 5e8 .. 1e11)
     style_layers: str = "tutorial"  # "tutorial" (5 VGG-19 layers) or "examples" (4 VGG-16-style layers)
     vgg_weights: str | None = None  # None = ImageNet from torch hub cache/download; "random"; or a path
     # -- bookkeeping --------------------------------------------------------------------------
@@ -136,6 +141,14 @@ class FastTrainConfig:
         if self.vgg_weights and Path(self.vgg_weights).is_file():
             paths["vgg_weights"] = str(Path(self.vgg_weights).resolve())
         return replace(self, **paths)
+
+    def loss_weights(self, random_filters: bool) -> tuple[float, float]:
+        """(content, style) weights: those given, else the defaults for the loss network (LOSS_WEIGHTS)."""
+        content, style = LOSS_WEIGHTS["random" if random_filters else "imagenet"]
+        return (
+            content if self.content_weight is None else self.content_weight,
+            style if self.style_weight is None else self.style_weight,
+        )
 
     def validate(self) -> None:
         """Refuse settings that cannot train before any work is done (the CLI prints these plainly)."""
@@ -246,16 +259,24 @@ class FastTrainer(Trainer):
             persistent_workers=False,
         )
         vgg_weights = resolve_vgg_weights(config.vgg_weights, seed=config.seed)
-        log.info("loss network: %s", vgg_weights.description)
+        content_weight, style_weight = config.loss_weights(vgg_weights.random)
+        log.info(
+            "loss network: %s; %s losses, content weight %g, style weight %g",
+            vgg_weights.description,
+            "relative (mean and covariance per layer)" if vgg_weights.random else "Gram",
+            content_weight,
+            style_weight,
+        )
         style_unit = _load_style(config.style, config.style_size).to(run.device)
         # Built on style_unit's device, the training device: only the memory format is left to set.
         self.criterion = PerceptualLoss(
             style_unit,
             STYLE_LAYER_SETS[config.style_layers],
             vgg_weights,
-            config.content_weight,
-            config.style_weight,
+            content_weight,
+            style_weight,
             seed=config.seed,
+            relative=vgg_weights.random,
         ).to(memory_format=run.memory_format)
         self.test_image = load_rgb(config.test_image) if config.test_image else self.dataset.first_readable()
         self.train_config = {**asdict(config), "vgg_weights_used": vgg_weights.description}

@@ -3,7 +3,9 @@
 Weights are torchvision's ImageNet VGG-19 state_dict (``features.N.weight`` keys). They are taken
 from a path, from torch hub's cache, or downloaded into that cache the way torchvision does.
 ``random`` selects a deterministic randomly initialised network instead: random filters still
-measure texture statistics, so style transfer works (less faithfully) without any download.
+measure texture statistics (Ustyuzhaninov et al. 2016 synthesise textures with nothing else), so style
+transfer works without any download, provided the losses compare each layer's statistics relative to
+the style's own (``losses.PerceptualLoss(relative=True)`` says why).
 """
 
 from __future__ import annotations
@@ -59,7 +61,15 @@ IMAGENET_STD = (0.229, 0.224, 0.225)
 
 
 class VGGWeightsError(StylebridgeError, RuntimeError):
-    """ImageNet VGG-19 weights could not be found, downloaded or read."""
+    """ImageNet VGG-19 weights could not be found, downloaded or read.
+
+    `reason` is what went wrong; the message adds what to do (a caller that already does something
+    about it, as the demo falls back to random filters, shows only the reason).
+    """
+
+    def __init__(self, reason: str, remedy: str = "") -> None:
+        super().__init__(f"{reason}. {remedy}" if remedy else reason)
+        self.reason = reason
 
 
 def build_vgg19_features(depth: int | None = None) -> nn.Sequential:
@@ -79,6 +89,10 @@ def build_vgg19_features(depth: int | None = None) -> nn.Sequential:
 class VGGWeights:
     state_dict: dict[str, torch.Tensor] | None  # features-only keys ("0.weight"); None = random
     description: str  # where they came from, for logs and checkpoints
+
+    @property
+    def random(self) -> bool:
+        return self.state_dict is None
 
 
 def hub_cache_path() -> Path:
@@ -114,9 +128,9 @@ def resolve_vgg_weights(spec: str | None, download: bool = True, seed: int = 0) 
         state = torch.hub.load_state_dict_from_url(VGG19_URL, map_location="cpu", progress=True, check_hash=True)
     except (urllib.error.URLError, OSError, RuntimeError) as exc:
         raise VGGWeightsError(
-            f"could not download ImageNet VGG-19 weights from {VGG19_URL} ({exc}). Either put "
-            f"{VGG19_FILE} at {cached} (or set TORCH_HOME), pass --vgg-weights PATH to a torchvision "
-            "VGG-19 state_dict, or pass --vgg-weights random to train with a random-filter loss network"
+            f"could not download ImageNet VGG-19 weights from {VGG19_URL} ({exc})",
+            f"Either put {VGG19_FILE} at {cached} (or set TORCH_HOME), pass --vgg-weights PATH to a torchvision "
+            "VGG-19 state_dict, or pass --vgg-weights random to train with a random-filter loss network",
         ) from exc
     return VGGWeights(_features_only(state, VGG19_URL), f"ImageNet VGG-19 downloaded to {cached}")
 
@@ -130,8 +144,8 @@ def _read_features(path: Path) -> dict[str, torch.Tensor]:
         else:
             content = f"not a file written by torch.save ({exc.reason})"
         raise VGGWeightsError(
-            f"cannot read VGG-19 weights from {path}: {content}. Expected torchvision's {VGG19_FILE} "
-            f"(from {VGG19_URL}), or pass --vgg-weights random"
+            f"cannot read VGG-19 weights from {path}: {content}",
+            f"Expected torchvision's {VGG19_FILE} (from {VGG19_URL}), or pass --vgg-weights random",
         ) from exc
     return _features_only(state, str(path))
 

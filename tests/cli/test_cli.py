@@ -16,6 +16,7 @@ import torch
 
 from pipeline.cli.main import build_parser, main
 from pipeline.core.fileio import load_rgb, save_png
+from pipeline.core.style_metrics import style_scores
 from pipeline.models.checkpoint import load_checkpoint
 from pipeline.training.fast import FastTrainConfig
 
@@ -52,7 +53,7 @@ def test_every_command_explains_itself(verb: tuple[str, ...], capsys: pytest.Cap
             ("train", "fast"),
             [
                 "--image-size IMAGE_SIZE side of the square training crops (a multiple of 4) (default: 256)",
-                "(default: 1e+10)",
+                "ImageNet's Gram loss 1e10 (try 5e8..1e11); random filters' relative loss 1",
                 "--preset {tiny,small,original} model size (default: tiny)",
             ],
         ),
@@ -147,6 +148,11 @@ def test_demo_runs_end_to_end_with_random_filters(tmp_path: Path, capsys: pytest
     assert load_checkpoint(out / "run" / "final.pt").step == 4
     printed = capsys.readouterr().out
     assert "contact sheet" in printed
+    # the two measured style numbers, computed on the final stylized test frame
+    scores = style_scores(load_rgb(out / "data" / "test_frame.png"), load_rgb(out / "run" / "final.png"),
+                          load_rgb(out / "data" / "style_mosaic.png"))  # fmt: skip
+    assert f"palette        {scores.colour_closer:.2f}x closer to the style image's colours" in printed
+    assert f"fine detail    {scores.detail_ratio:.2f}x the input's high-frequency energy" in printed
     # The demo ends with the server's diagnosis of its own A/B, then of a mis-configured engine, with a report.
     assert "diagnosis      matches" in printed
     assert "A/B, a mis-configured engine (output_range:0_1->-1_1 injected)" in printed

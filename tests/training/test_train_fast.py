@@ -41,7 +41,8 @@ def test_training_lowers_the_loss_and_writes_previews(data_dir: Path, style_imag
     result = train_fast(small_config(data_dir, style_image, tmp_path / "run"))
     totals = [h["total"] for h in result.history]
     assert result.steps == 30 and len(totals) == 6
-    assert totals[-1] < 0.7 * totals[0], totals
+    # Random filters' relative losses start near their ceiling (1 = as far off as zeros, per term) and fall steadily.
+    assert totals[-1] < 0.9 * totals[0], totals
     for step in (10, 20):
         assert load_checkpoint(tmp_path / "run" / "checkpoints" / f"ckpt_step_{step:07d}.pt").step == step
         assert (tmp_path / "run" / "checkpoints" / f"ckpt_step_{step:07d}.png").is_file()
@@ -198,3 +199,16 @@ def test_training_is_reproducible(data_dir: Path, style_image: Path, tmp_path: P
     b = train_fast(small_config(data_dir, style_image, tmp_path / "b", max_steps=6))
     assert [h["total"] for h in a.history] == [h["total"] for h in b.history]
     assert np.array_equal(load_rgb(a.preview), load_rgb(b.preview))
+
+
+def test_loss_weights_default_to_the_loss_networks_own(
+    data_dir: Path, style_image: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Random filters' losses are relative errors, ImageNet's are raw MSEs: one default cannot serve both.
+    config = FastTrainConfig("frames", "style.png", "run")
+    assert config.loss_weights(random_filters=True) == (1.0, 1.0)
+    assert config.loss_weights(random_filters=False) == (1e5, 1e10)
+    assert FastTrainConfig("f", "s", "r", style_weight=3.0).loss_weights(random_filters=True) == (1.0, 3.0)
+    with caplog.at_level(logging.INFO, logger="pipeline.training.fast"):
+        train_fast(small_config(data_dir, style_image, tmp_path / "run", max_steps=1))
+    assert "relative (mean and covariance per layer) losses, content weight 1, style weight 1" in caplog.text

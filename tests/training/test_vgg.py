@@ -99,6 +99,7 @@ def test_demo_falls_back_to_random_filters_loudly_when_offline(
     text = record.getMessage()
     assert "NO IMAGENET VGG-19 WEIGHTS" in text and "RANDOM-FILTER loss network" in text
     assert "could not download" in text and str(vgg.hub_cache_path()) in text  # why, and where the file goes
+    assert "--vgg-weights random" not in text  # what the demo is doing already is not advice (issue 9, defect 16)
 
 
 def test_demo_uses_imagenet_weights_quietly_when_cached(

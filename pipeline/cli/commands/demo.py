@@ -49,6 +49,7 @@ def run(args: argparse.Namespace) -> int:
     result = run_demo(
         args.out, args.steps, args.image_size, vgg_weights=args.vgg_weights, device=args.device, progress=args.progress
     )
+    scores = result.scores
     print(
         f"\nstylebridge demo finished in {result.folder}/\n"
         f"  checkpoint       {result.train.final_checkpoint}\n"
@@ -56,6 +57,10 @@ def run(args: argparse.Namespace) -> int:
         f"  contact sheet    {result.sheet}\n"
         f"  loss network     {result.vgg_weights} VGG-19\n"
         f"  throughput       {result.train.items_per_second:.1f} images/s\n"
+        f"  style, measured on the stylized test frame:\n"
+        f"    palette        {scores.colour_closer:.2f}x closer to the style image's colours than the input's "
+        f"(sliced Wasserstein {scores.colour_before:.3f} -> {scores.colour_after:.3f}; > 1 = closer)\n"
+        f"    fine detail    {scores.detail_ratio:.2f}x the input's high-frequency energy (< 1 = blurred)\n"
         f"{result.shipped.describe()}"
     )
     return 0

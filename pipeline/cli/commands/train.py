@@ -58,8 +58,14 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     fast.add_argument("--epochs", type=int, help="passes over the data")
     fast.add_argument("--max-steps", type=int, help="stop after this many steps in total")
     fast.add_argument("--lr", type=float, help="Adam learning rate")
-    fast.add_argument("--content-weight", type=float, help="weight of the relu2_2 content loss")
-    fast.add_argument("--style-weight", type=float, help="weight of the Gram style loss (try 5e8..1e11)")
+    fast.add_argument(
+        "--content-weight", type=float, help="weight of the relu2_2 content loss (ImageNet 1e5; random filters 1)"
+    )
+    fast.add_argument(
+        "--style-weight",
+        type=float,
+        help="weight of the style loss: ImageNet's Gram loss 1e10 (try 5e8..1e11); random filters' relative loss 1",
+    )
     fast.add_argument("--style-size", type=int, help="resize the style image to a square of this side")
     fast.add_argument(
         "--style-layers",
